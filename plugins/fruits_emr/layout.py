@@ -1,0 +1,107 @@
+"""Where every artefact of a pipeline run lives in S3.
+
+All outputs of one run sit under a run-specific prefix, so a failed or partial run never touches
+what readers use; only ``latest.json`` and the processed-keys manifest are shared between runs and
+they are written by the publish task alone, after validation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
+
+
+def run_key(run_id: str) -> str:
+    """An S3- and EMR-name-safe form of an Airflow run id (``manual__2026-11-24T06:00:00+00:00``)."""
+    key = _UNSAFE.sub("-", run_id).strip("-")
+    if not key:
+        raise ValueError(f"run id {run_id!r} has no usable characters")
+    return key
+
+
+def s3_uri(bucket: str, *parts: str) -> str:
+    """Join a bucket and key parts into an ``s3://`` URI without doubled slashes."""
+    key = "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+    return f"s3://{bucket}/{key}"
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` -> ``("bucket", "a/b")``; refuses anything that is not an s3 URI."""
+    match = re.fullmatch(r"s3a?://([^/]+)/?(.*)", uri)
+    if not match:
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    return match.group(1), match.group(2)
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """The S3 locations of one run's inputs, outputs and the shared pointers."""
+
+    bucket: str
+    output_prefix: str
+    run_key: str
+
+    @property
+    def root_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix)
+
+    @property
+    def run_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix, "runs", self.run_key)
+
+    def _in_run(self, name: str) -> str:
+        return f"{self.run_uri}/{name}"
+
+    @property
+    def input_list_uri(self) -> str:
+        return self._in_run("input_list.txt")
+
+    @property
+    def features_uri(self) -> str:
+        return self._in_run("features")
+
+    @property
+    def quarantine_uri(self) -> str:
+        return self._in_run("quarantine")
+
+    @property
+    def featurize_report_uri(self) -> str:
+        return self._in_run("featurize_report.json")
+
+    @property
+    def pca_uri(self) -> str:
+        return self._in_run("pca")
+
+    @property
+    def pca_model_uri(self) -> str:
+        return self._in_run("pca_model")
+
+    @property
+    def pca_report_uri(self) -> str:
+        return self._in_run("pca_report.json")
+
+    @property
+    def validation_uri(self) -> str:
+        return self._in_run("validation.json")
+
+    @property
+    def plots_uri(self) -> str:
+        return self._in_run("plots")
+
+    @property
+    def latest_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix, "latest.json")
+
+    @property
+    def manifest_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix, "manifest", "processed_keys.txt.gz")
+
+    @property
+    def logs_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix, "emr-logs") + "/"
+
+    @property
+    def artifacts_uri(self) -> str:
+        """Content-addressed code, bootstrap and weights shared by all runs (never overwritten)."""
+        return s3_uri(self.bucket, self.output_prefix, "artifacts")
