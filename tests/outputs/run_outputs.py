@@ -79,11 +79,15 @@ class RunOutputs:
 
 
 def consistent_run(s3_hook=None, n_images: int = 30, n_quarantined: int = 3, k: int = K,
-                   seed: int = 0) -> RunOutputs:
-    """A run whose outputs agree with each other; with ``s3_hook`` its inputs are uploaded too."""
-    rng = np.random.default_rng(seed)
-    names = [f"{CLASSES[i % len(CLASSES)]}/{i:04d}_100.jpg" for i in range(n_images - n_quarantined)]
-    names += [f"broken/{i}.txt" for i in range(n_quarantined)]
+                   first_index: int = 0) -> RunOutputs:
+    """A run whose outputs agree with each other; with ``s3_hook`` its inputs are uploaded too.
+
+    Input names are numbered from ``first_index``, so two runs can process disjoint images.
+    """
+    rng = np.random.default_rng(first_index)
+    numbers = range(first_index, first_index + n_images)
+    names = [f"{CLASSES[i % len(CLASSES)]}/{i:04d}_100.jpg" for i in numbers[n_quarantined:]]
+    names += [f"broken/{i}.txt" for i in numbers[:n_quarantined]]
     inputs = put_inputs(s3_hook, names) if s3_hook else [f"s3://{BUCKET}/{INPUT_PREFIX}/{n}" for n in names]
     good = inputs[: n_images - n_quarantined]
     labels = [uri.split("/")[-2] for uri in good]

@@ -1,0 +1,230 @@
+"""Validation of one run's outputs before it may be published, with its JSON report and PNG plots.
+
+``validate_run`` reads the run's Parquet outputs and the featurize/PCA reports from S3, checks that
+no input was lost or duplicated, that every PCA vector has ``k`` finite values and that enough
+variance is explained, then writes ``validation.json`` (every check with name, passed, observed,
+expected) and the plots next to the outputs. Failed checks raise ``ValidationError`` *after* the
+report is written, so the evidence is in S3 either way. pyarrow is imported inside functions.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from fruits_emr import plots
+from fruits_emr.incremental import read_bytes, read_input_list, write_bytes
+from fruits_emr.layout import RunLayout, split_s3_uri
+
+log = logging.getLogger(__name__)
+
+MAX_EXAMPLES = 20  # URIs listed in a failed check; the count is always complete
+EXPLAINED_VARIANCE_PNG = "explained_variance.png"
+PCA_SCATTER_PNG = "pca_scatter.png"
+
+
+class ValidationError(Exception):
+    """A run's outputs failed one or more checks; ``failed`` holds them, validation.json has them all."""
+
+    def __init__(self, failed: list[Check], validation_uri: str):
+        self.failed = failed
+        details = "; ".join(f"{c.name} (observed {c.observed!r}, expected {c.expected!r})" for c in failed)
+        super().__init__(f"{len(failed)} validation check(s) failed: {details}. Report: {validation_uri}")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    observed: Any
+    expected: Any
+
+
+def _equal(name: str, observed: Any, expected: Any) -> Check:
+    return Check(name, observed is not None and observed == expected, observed, expected)
+
+
+def _no_uris(name: str, uris: list[str]) -> Check:
+    """A check that passes when ``uris`` is empty; lists the first few offenders when it is not."""
+    return Check(name, not uris, {"count": len(uris), "examples": sorted(uris)[:MAX_EXAMPLES]}, {"count": 0})
+
+
+def read_json(s3_hook, uri: str) -> dict:
+    return json.loads(read_bytes(s3_hook, uri))
+
+
+def parquet_objects(s3_hook, uri: str) -> list[dict]:
+    """Listing entries (``Key``, ``Size``...) of the Parquet part files under a dataset prefix."""
+    bucket, prefix = split_s3_uri(uri)
+    return [obj for obj in s3_hook.iter_file_metadata(prefix.rstrip("/") + "/", bucket_name=bucket)
+            if obj["Key"].endswith(".parquet")]
+
+
+def read_parquet_prefix(s3_hook, uri: str, columns: list[str] | None = None):
+    """All Parquet part files under ``uri`` as one pyarrow Table (``FileNotFoundError`` when none)."""
+    import pyarrow.parquet as pq
+
+    bucket, _ = split_s3_uri(uri)
+    objects = parquet_objects(s3_hook, uri)
+    if not objects:
+        raise FileNotFoundError(f"no Parquet files under {uri}")
+    with tempfile.TemporaryDirectory(prefix="fruits_parquet_") as tmp:
+        for obj in objects:
+            s3_hook.download_file(obj["Key"], bucket_name=bucket, local_path=tmp)
+        return pq.read_table(tmp, columns=columns)
+
+
+def prefix_size(s3_hook, uri: str) -> int:
+    return sum(obj["Size"] for obj in parquet_objects(s3_hook, uri))
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    """The ``pca`` column as arrays: per-row length (-1 for a null vector), per-row "every value is
+    finite" flag, and the matrix of the rows whose length is ``k`` (in table order)."""
+
+    lengths: np.ndarray
+    finite: np.ndarray
+    full_rows: np.ndarray
+    matrix: np.ndarray
+
+
+def _vectors(table, k: int) -> _Vectors:
+    import pyarrow.compute as pc
+
+    column = table.column("pca").combine_chunks()
+    lengths = pc.list_value_length(column).fill_null(-1).to_numpy(zero_copy_only=False)
+    values = column.flatten().to_numpy(zero_copy_only=False).astype(float)  # null element -> NaN
+    parents = pc.list_parent_indices(column).to_numpy(zero_copy_only=False)
+    finite = lengths >= 0
+    finite[parents[~np.isfinite(values)]] = False
+    full_rows = lengths == k
+    return _Vectors(lengths, finite, full_rows, values[full_rows[parents]].reshape(-1, k))
+
+
+def _load(missing: list[str], name: str, read, default):
+    """``read()``, or ``default`` with ``name`` recorded as missing when the object/prefix is absent."""
+    try:
+        return read()
+    except FileNotFoundError as err:
+        log.warning("Output missing: %s", err)
+        missing.append(name)
+        return default
+
+
+def _check_params(expected_images: int, k: int, min_explained_variance: float) -> None:
+    if expected_images < 0:
+        raise ValueError(f"expected_images must be >= 0, got {expected_images}")
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if not 0.0 < min_explained_variance <= 1.0:
+        raise ValueError(f"min_explained_variance must be in (0, 1], got {min_explained_variance}")
+
+
+def _storage(s3_hook, layout: RunLayout, pca_report: dict) -> dict:
+    """Bytes of features/ and pca/ as stored in S3, and their ratio (features are never downloaded)."""
+    features_bytes = prefix_size(s3_hook, layout.features_uri)
+    pca_bytes = prefix_size(s3_hook, layout.pca_uri)
+    return {
+        "features_bytes": features_bytes,
+        "pca_bytes": pca_bytes,
+        "storage_ratio": round(features_bytes / pca_bytes, 2) if features_bytes and pca_bytes else None,
+        "storage_ratio_reported_by_pca": pca_report.get("storage_ratio"),
+    }
+
+
+def _write_plots(s3_hook, layout: RunLayout, labels: list[str], vectors: _Vectors, pca_report: dict,
+                 threshold: float) -> dict:
+    """Upload the plots the data allows (a curve needs the report, a scatter 2+ finite dims)."""
+    title = f"run {layout.run_key}"
+    figures = {}
+    explained = pca_report.get("explained_variance") or []
+    if explained:
+        figures[EXPLAINED_VARIANCE_PNG] = plots.explained_variance_png(explained, threshold, title)
+    usable = vectors.finite[vectors.full_rows]
+    if vectors.matrix.shape[1] >= 2 and usable.any():
+        full_labels = np.asarray(labels, dtype=object)[vectors.full_rows]
+        figures[PCA_SCATTER_PNG] = plots.pca_scatter_png(vectors.matrix[usable, :2], full_labels[usable], title)
+    uris = {}
+    for name, png in figures.items():
+        uris[name] = f"{layout.plots_uri}/{name}"
+        write_bytes(s3_hook, uris[name], png)
+    return uris
+
+
+def validate_run(s3_hook, layout: RunLayout, expected_images: int, k: int,
+                 min_explained_variance: float) -> dict:
+    """Check the run's outputs, write validation.json + plots, raise ``ValidationError`` on failures."""
+    import pyarrow as pa
+
+    _check_params(expected_images, k, min_explained_variance)
+    pca_schema = pa.schema([("path", pa.string()), ("label", pa.string()), ("pca", pa.list_(pa.float32()))])
+    missing: list[str] = []
+    inputs = _load(missing, "input_list.txt", lambda: read_input_list(s3_hook, layout), [])
+    featurize_report = _load(missing, "featurize_report.json",
+                             lambda: read_json(s3_hook, layout.featurize_report_uri), {})
+    pca_report = _load(missing, "pca_report.json", lambda: read_json(s3_hook, layout.pca_report_uri), {})
+    pca = _load(missing, "pca/", lambda: read_parquet_prefix(s3_hook, layout.pca_uri, pca_schema.names),
+                pca_schema.empty_table())
+    quarantine = _load(missing, "quarantine/",
+                       lambda: read_parquet_prefix(s3_hook, layout.quarantine_uri, ["path"]),
+                       pa.table({"path": pa.array([], pa.string())}))
+
+    found = featurize_report.get("images_found")
+    featurized = featurize_report.get("featurized")
+    quarantined = featurize_report.get("quarantined")
+    vectors = _vectors(pca, k)
+    output_paths = pca.column("path").to_pylist() + quarantine.column("path").to_pylist()
+    cumulative = (pca_report.get("cumulative_explained_variance") or [None])[-1]
+    checks = [
+        Check("outputs_present", not missing, missing, []),
+        _equal("images_found", found, expected_images),
+        _equal("input_list_length", len(inputs), expected_images),
+        _equal("featurized_plus_quarantined",
+               featurized + quarantined if None not in (featurized, quarantined) else None, found),
+        _equal("pca_rows", pca.num_rows, featurized),
+        _equal("quarantine_rows", quarantine.num_rows, quarantined),
+        Check("pca_dimensions", bool(vectors.full_rows.all()),
+              {"lengths_seen": sorted(set(vectors.lengths.tolist())),
+               "rows_with_other_length": int((~vectors.full_rows).sum())},
+              {"length": k}),
+        _equal("pca_rows_with_non_finite_values", int((~vectors.finite).sum()), 0),
+        _no_uris("no_lost_images", sorted(set(inputs) - set(output_paths))),
+        _no_uris("no_unexpected_images", sorted(set(output_paths) - set(inputs))),
+        _no_uris("no_duplicate_paths", [p for p, n in Counter(output_paths).items() if n > 1]),
+        _equal("explained_variance_components", len(pca_report.get("explained_variance") or []), k),
+        Check("cumulative_explained_variance",
+              cumulative is not None and math.isfinite(cumulative) and cumulative >= min_explained_variance,
+              cumulative, f">= {min_explained_variance}"),
+    ]
+    failed = [check for check in checks if not check.passed]
+    report = {
+        "run_key": layout.run_key,
+        "validated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "passed": not failed,
+        "failed_checks": [check.name for check in failed],
+        "checks": [asdict(check) for check in checks],
+        "counts": {
+            "images": expected_images,
+            "featurized": featurized,
+            "quarantined": quarantined,
+            "quarantine_by_reason": featurize_report.get("quarantine_by_reason"),
+        },
+        "k": k,
+        "cumulative_explained_variance": cumulative,
+        "storage": _storage(s3_hook, layout, pca_report),
+        "plots": _write_plots(s3_hook, layout, pca.column("label").to_pylist(), vectors, pca_report,
+                              min_explained_variance),
+    }
+    write_bytes(s3_hook, layout.validation_uri, json.dumps(report, indent=2).encode("utf-8"))
+    log.info("Validation of run %s: %s", layout.run_key, "passed" if not failed else report["failed_checks"])
+    if failed:
+        raise ValidationError(failed, layout.validation_uri)
+    return report

@@ -1,0 +1,162 @@
+"""validate_run against moto S3: a consistent run passes; each kind of damage fails its named check,
+and validation.json plus the plots are written either way."""
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+from PIL import Image
+
+from fruits_emr.incremental import read_bytes
+from fruits_emr.validation import ValidationError, validate_run
+from tests.outputs.run_outputs import K, consistent_run
+
+THRESHOLD = 0.8
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _validate(s3_hook, layout, run, expected_images=None, k=K, threshold=THRESHOLD):
+    run.upload(s3_hook, layout)
+    expected = len(run.inputs) if expected_images is None else expected_images
+    return validate_run(s3_hook, layout, expected_images=expected, k=k, min_explained_variance=threshold)
+
+
+def _failing(s3_hook, layout, run, **kwargs) -> tuple[set[str], dict]:
+    """Validate a damaged run: it must raise, and the report in S3 must name the same failed checks."""
+    with pytest.raises(ValidationError) as raised:
+        _validate(s3_hook, layout, run, **kwargs)
+    report = json.loads(read_bytes(s3_hook, layout.validation_uri))
+    failed = {check["name"] for check in report["checks"] if not check["passed"]}
+    assert report["passed"] is False
+    assert failed == set(report["failed_checks"]) == {check.name for check in raised.value.failed}
+    assert all(name in str(raised.value) for name in failed)
+    return failed, {check["name"]: check for check in report["checks"]}
+
+
+def test_consistent_run_passes_and_writes_its_report(s3_hook, layout):
+    run = consistent_run(s3_hook)
+    report = _validate(s3_hook, layout, run)
+
+    assert report["passed"] and report["failed_checks"] == []
+    stored = json.loads(read_bytes(s3_hook, layout.validation_uri))
+    assert stored == report
+    assert {c["name"] for c in stored["checks"]} >= {
+        "images_found", "featurized_plus_quarantined", "pca_rows", "pca_dimensions",
+        "pca_rows_with_non_finite_values", "no_lost_images", "no_duplicate_paths",
+        "cumulative_explained_variance"}
+    assert all(set(c) == {"name", "passed", "observed", "expected"} for c in stored["checks"])
+    assert report["counts"] == {"images": 30, "featurized": 27, "quarantined": 3,
+                                "quarantine_by_reason": {"not_an_image": 3}}
+    assert report["cumulative_explained_variance"] == pytest.approx(run.pca_report["cumulative_explained_variance"][-1])
+
+
+def test_storage_ratio_comes_from_the_stored_parquet_sizes(s3_hook, layout):
+    report = _validate(s3_hook, layout, consistent_run(s3_hook))
+    storage = report["storage"]
+    assert storage["features_bytes"] > storage["pca_bytes"] > 0
+    assert storage["storage_ratio"] == pytest.approx(storage["features_bytes"] / storage["pca_bytes"], rel=0.01)
+    assert storage["storage_ratio"] > 10  # 1280 floats against 4 per row
+
+
+def test_plots_are_real_pngs_next_to_the_outputs(s3_hook, layout):
+    report = _validate(s3_hook, layout, consistent_run(s3_hook))
+
+    assert sorted(report["plots"]) == ["explained_variance.png", "pca_scatter.png"]
+    for uri in report["plots"].values():
+        assert uri.startswith(layout.plots_uri + "/")
+        png = read_bytes(s3_hook, uri)
+        assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
+        with Image.open(io.BytesIO(png)) as image:
+            image.load()
+            assert image.format == "PNG" and image.width > 600 and image.height > 400
+
+
+def test_count_mismatch_fails(s3_hook, layout):
+    failed, checks = _failing(s3_hook, layout, consistent_run(s3_hook), expected_images=31)
+    assert failed == {"images_found", "input_list_length"}
+    assert (checks["images_found"]["observed"], checks["images_found"]["expected"]) == (30, 31)
+
+
+def test_report_that_does_not_add_up_fails(s3_hook, layout):
+    run = consistent_run(s3_hook)
+    run.featurize_report["featurized"] += 1
+    failed, _ = _failing(s3_hook, layout, run)
+    assert failed == {"featurized_plus_quarantined", "pca_rows"}
+
+
+def test_lost_image_fails_and_is_named(s3_hook, layout):
+    run = consistent_run(s3_hook)
+    lost = run.pca.pop(5)
+    run.featurize_report["featurized"] -= 1  # even a report that agrees with the output cannot hide it
+    failed, checks = _failing(s3_hook, layout, run)
+    assert "no_lost_images" in failed
+    assert checks["no_lost_images"]["observed"] == {"count": 1, "examples": [lost["path"]]}
+
+
+def test_duplicate_path_fails(s3_hook, layout):
+    run = consistent_run(s3_hook)
+    run.quarantine.append({"path": run.pca[0]["path"], "reason": "corrupt_image", "detail": "dup"})
+    run.featurize_report["quarantined"] += 1
+    run.featurize_report["images_found"] += 1
+    failed, checks = _failing(s3_hook, layout, run, expected_images=len(run.inputs) + 1)
+    assert failed == {"no_duplicate_paths", "input_list_length"}
+    assert checks["no_duplicate_paths"]["observed"]["examples"] == [run.pca[0]["path"]]
+
+
+@pytest.mark.parametrize("bad_value", [math.nan, math.inf, None])
+def test_non_finite_vector_fails(s3_hook, layout, bad_value):
+    run = consistent_run(s3_hook)
+    run.pca[3]["pca"][1] = bad_value
+    failed, checks = _failing(s3_hook, layout, run)
+    assert failed == {"pca_rows_with_non_finite_values"}
+    assert checks["pca_rows_with_non_finite_values"]["observed"] == 1
+
+
+def test_vector_of_wrong_length_fails(s3_hook, layout):
+    run = consistent_run(s3_hook)
+    run.pca[7]["pca"] = run.pca[7]["pca"][:-1]
+    failed, checks = _failing(s3_hook, layout, run)
+    assert failed == {"pca_dimensions"}
+    assert checks["pca_dimensions"]["observed"] == {"lengths_seen": [K - 1, K], "rows_with_other_length": 1}
+
+
+def test_outputs_with_another_k_fail(s3_hook, layout):
+    failed, _ = _failing(s3_hook, layout, consistent_run(s3_hook, k=3))
+    assert failed == {"pca_dimensions", "explained_variance_components"}
+
+
+def test_variance_below_threshold_fails(s3_hook, layout):
+    run = consistent_run(s3_hook)
+    achieved = run.pca_report["cumulative_explained_variance"][-1]
+    failed, checks = _failing(s3_hook, layout, run, threshold=min(1.0, achieved + 0.01))
+    assert failed == {"cumulative_explained_variance"}
+    assert checks["cumulative_explained_variance"]["observed"] == pytest.approx(achieved)
+    png = read_bytes(s3_hook, f"{layout.plots_uri}/explained_variance.png")  # evidence kept on failure
+    assert png.startswith(PNG_SIGNATURE)
+
+
+def test_missing_pca_output_fails_without_crashing(s3_hook, layout):
+    run = consistent_run(s3_hook)
+    run.skip = {"pca", "pca_report"}
+    failed, checks = _failing(s3_hook, layout, run)
+    assert checks["outputs_present"]["observed"] == ["pca_report.json", "pca/"]
+    assert {"outputs_present", "pca_rows", "no_lost_images", "cumulative_explained_variance"} <= failed
+
+
+def test_run_without_quarantine_or_features_passes(s3_hook, layout):
+    run = consistent_run(s3_hook, n_quarantined=0)
+    run.skip = {"features"}  # features are only read for their size
+    report = _validate(s3_hook, layout, run)
+    assert report["passed"] and report["storage"]["storage_ratio"] is None
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"expected_images": -1}, "expected_images"),
+    ({"k": 0}, "k must be"),
+    ({"threshold": 1.5}, "min_explained_variance"),
+])
+def test_bad_parameters_are_refused(s3_hook, layout, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _validate(s3_hook, layout, consistent_run(s3_hook), **kwargs)
