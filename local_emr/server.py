@@ -1,0 +1,75 @@
+"""Start and stop the emulator: moto's server (S3, EMR, ...) on 127.0.0.1 plus the step runner.
+
+``running_emulator(workdir)`` is the one entry point, used by ``python -m local_emr serve``, the
+demo and the tests. Clients reach it with ``endpoint_url=emulator.endpoint_url`` and region
+``eu-west-3``; any access key works.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from local_emr import moto_patches
+from local_emr.step_runner import StepRunner
+
+REGION = "eu-west-3"
+HOST = "127.0.0.1"
+# moto accepts any credentials; clients still need some to sign requests.
+FAKE_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """A running emulator: where to reach it and how to make clients for it."""
+
+    endpoint_url: str
+    region: str
+    workdir: Path
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
+                            **FAKE_CREDENTIALS)
+
+    def airflow_connection(self) -> str:
+        """An ``AIRFLOW_CONN_AWS_DEFAULT`` value (JSON) for an ``aws`` connection to this emulator."""
+        return json.dumps({
+            "conn_type": "aws",
+            "login": FAKE_CREDENTIALS["aws_access_key_id"],
+            "password": FAKE_CREDENTIALS["aws_secret_access_key"],
+            "extra": {"region_name": self.region, "endpoint_url": self.endpoint_url},
+        })
+
+
+@contextlib.contextmanager
+def running_emulator(workdir: Path, port: int = 0, host: str = HOST,
+                     log: Callable[[str], None] = print,
+                     keep_step_dirs: bool = False) -> Iterator[Emulator]:
+    """Run moto and the step runner until the ``with`` block ends; ``port=0`` picks a free port.
+
+    ``host="0.0.0.0"`` serves other machines too (a container); the endpoint stays 127.0.0.1.
+    """
+    moto_patches.install()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    runner = None
+    try:
+        _, bound_port = server.get_host_and_port()
+        emulator = Emulator(f"http://{HOST}:{bound_port}", REGION, workdir)
+        runner = StepRunner(emulator.client("s3"), workdir, log, keep_step_dirs)
+        runner.start()
+        yield emulator
+    finally:
+        if runner is not None:
+            runner.stop()
+        server.stop()
+

@@ -1,0 +1,77 @@
+"""Cluster life cycle in the emulator: region, termination, cancellation and idle auto-termination."""
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from emr_test_helpers import cluster_status, spark_step, step_state, wait_for_step, wait_until
+
+SLEEPING_JOB = "import time\ntime.sleep(300)\n"
+
+
+def test_clusters_live_in_the_region_the_client_signs_for(emulator, emr, start_cluster):
+    cluster_id = start_cluster()
+
+    cluster = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
+    assert ":eu-west-3:" in cluster["ClusterArn"]
+    us_east = boto3.client("emr", endpoint_url=emulator.endpoint_url, region_name="us-east-1",
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    assert cluster_id not in [c["Id"] for c in us_east.list_clusters()["Clusters"]]
+
+
+def test_terminating_a_cluster_stops_its_running_step_and_cancels_pending_ones(
+        emulator, emr, put_script, start_cluster):
+    script = put_script("sleeps.py", SLEEPING_JOB)
+    cluster_id = start_cluster()
+    running, pending, cancelled = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[
+        spark_step("sleeps", script), spark_step("pending", script), spark_step("cancelled", script),
+    ])["StepIds"]
+    controller_log = emulator.workdir / "steps" / running / "logs" / "controller"
+    wait_until(lambda: controller_log.is_file() and "running:" in controller_log.read_text(),
+               what="the first step's spark-submit to start")
+
+    answer = emr.cancel_steps(ClusterId=cluster_id, StepIds=[cancelled, "s-NOSUCHSTEP"])
+    assert [(i["StepId"], i["Status"]) for i in answer["CancelStepsInfoList"]] == [
+        (cancelled, "SUBMITTED"), ("s-NOSUCHSTEP", "FAILED")]
+    assert step_state(emr, cluster_id, cancelled) == "CANCELLED"
+    emr.terminate_job_flows(JobFlowIds=[cluster_id])
+
+    status = cluster_status(emr, cluster_id)
+    assert (status["State"], status["StateChangeReason"]["Code"]) == ("TERMINATED", "USER_REQUEST")
+    assert step_state(emr, cluster_id, pending) == "CANCELLED"
+    assert wait_for_step(emr, cluster_id, running, ("CANCELLED",))
+    wait_until(lambda: emulator.workdir.joinpath("steps", running, "logs", "stdout").exists()
+               and "uploaded" in controller_log.read_text(), timeout=30,
+               what="the killed step to be cleaned up")
+    with pytest.raises(ClientError, match="may not be modified"):
+        emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[spark_step("late", script)])
+
+
+def test_idle_cluster_terminates_after_its_auto_termination_timeout(emr, start_cluster):
+    idle = start_cluster(AutoTerminationPolicy={"IdleTimeout": 1})
+    kept = start_cluster()
+
+    assert emr.get_auto_termination_policy(ClusterId=idle)["AutoTerminationPolicy"] == {
+        "IdleTimeout": 1}
+    wait_until(lambda: cluster_status(emr, idle)["State"] == "TERMINATED", timeout=20,
+               what="the idle cluster to terminate")
+    assert "AutoTerminationPolicy" in cluster_status(emr, idle)["StateChangeReason"]["Message"]
+    assert cluster_status(emr, kept)["State"] == "WAITING"
+
+
+def test_step_the_emulator_cannot_run_fails_and_a_transient_cluster_then_ends(
+        emr, bucket, start_cluster):
+    cluster_id = start_cluster(
+        Instances={"KeepJobFlowAliveWhenNoSteps": False, "InstanceCount": 1,
+                   "MasterInstanceType": "m5.xlarge"},
+        Steps=[spark_step("custom jar", "job.py", jar=f"s3://{bucket}/custom.jar")])
+
+    step_id = emr.list_steps(ClusterId=cluster_id)["Steps"][0]["Id"]
+    step = wait_for_step(emr, cluster_id, step_id)
+
+    assert step["Status"]["State"] == "FAILED"
+    assert step["Status"]["FailureDetails"]["Reason"].startswith("Unsupported step: only command-runner.jar")
+    wait_until(lambda: cluster_status(emr, cluster_id)["State"] == "TERMINATED", timeout=20,
+               what="the cluster to end after its last step")
+    assert cluster_status(emr, cluster_id)["StateChangeReason"]["Code"] == "ALL_STEPS_COMPLETED"
