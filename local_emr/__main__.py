@@ -10,7 +10,7 @@ from local_emr.server import running_emulator
 DEFAULT_WORKDIR = Path(".local/emr")
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local_emr", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run moto (S3 + EMR in eu-west-3) and the step runner")
@@ -19,7 +19,11 @@ def main(argv: list[str] | None = None) -> None:
                        help="address to listen on (default 127.0.0.1; 0.0.0.0 in a container)")
     serve.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
                        help=f"where steps run and S3 inputs are mirrored (default {DEFAULT_WORKDIR})")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     with running_emulator(args.workdir, port=args.port, host=args.host) as emulator:
         print(f"local EMR emulator: endpoint {emulator.endpoint_url}, region {emulator.region}",
               flush=True)

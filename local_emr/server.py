@@ -34,8 +34,7 @@ class Emulator:
     workdir: Path
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
-                            **FAKE_CREDENTIALS)
+        return emulator_client(service, self.endpoint_url, self.region)
 
     def airflow_connection(self) -> str:
         """An ``AIRFLOW_CONN_AWS_DEFAULT`` value (JSON) for an ``aws`` connection to this emulator."""
@@ -45,6 +44,16 @@ class Emulator:
             "password": FAKE_CREDENTIALS["aws_secret_access_key"],
             "extra": {"region_name": self.region, "endpoint_url": self.endpoint_url},
         })
+
+
+def emulator_client(service: str, endpoint_url: str, region: str = REGION) -> Any:
+    """A boto3 client for a running emulator (local or in another process)."""
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, **FAKE_CREDENTIALS)
+
+
+def ensure_bucket(s3_client: Any, bucket: str, region: str = REGION) -> None:
+    if bucket not in {b["Name"] for b in s3_client.list_buckets()["Buckets"]}:
+        s3_client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
 
 
 @contextlib.contextmanager
