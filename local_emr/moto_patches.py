@@ -8,6 +8,8 @@ moto 5.2 (checked against 5.2.5):
 - never reports a step's FailureDetails nor a cluster's StateChangeReason code;
 - accepts steps on terminated clusters and leaves their steps PENDING when a cluster terminates.
 
+AddJobFlowSteps also honours ``local_emr.faults`` (fail after adding, for retry tests).
+
 ``install()`` applies all patches once, in the process that runs the moto server.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from moto.emr.exceptions import ValidationException
 from moto.emr.models import Cluster, ElasticMapReduceBackend, Step
 from moto.emr.responses import ElasticMapReduceResponse
 
+from local_emr import faults
 from local_emr.emr_states import (
     FINISHED_STEP_STATES,
     STATE_LOCK,
@@ -107,7 +110,9 @@ def _reject_steps_on_terminated_clusters() -> None:
             if is_terminated(backend.describe_cluster(job_flow_id)):
                 raise ValidationException(
                     "A job flow that is shutting down, terminated, or finished may not be modified.")
-            return plain_add(backend, job_flow_id, steps)
+            added = plain_add(backend, job_flow_id, steps)
+        faults.raise_if_armed("AddJobFlowSteps")
+        return added
 
     ElasticMapReduceBackend.add_job_flow_steps = add_job_flow_steps
 

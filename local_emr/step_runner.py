@@ -5,8 +5,8 @@ Every ``POLL_SECONDS`` it visits each live cluster of every account and region m
   applies the step's ActionOnFailure (CONTINUE, CANCEL_AND_WAIT, TERMINATE_CLUSTER);
 - a cluster with no steps left waits (KeepJobFlowAliveWhenNoSteps) or terminates;
 - a WAITING cluster idle for longer than its AutoTerminationPolicy IdleTimeout terminates.
-Steps run one at a time across all clusters (a laptop has few cores). Bootstrap actions are
-recorded by moto but not executed locally.
+Steps run one at a time across all clusters (a laptop has few cores). Bootstrap actions and
+Configurations are recorded by moto but neither executed nor applied locally.
 """
 from __future__ import annotations
 
@@ -87,6 +87,9 @@ class StepRunner(threading.Thread):
         for action in cluster.bootstrap_actions:
             self._log(f"  bootstrap action {action.name!r} ({action.script_path}) recorded, "
                       "not executed locally: the local environment already has the packages")
+        if cluster.configurations:
+            self._log(f"  {len(cluster.configurations)} Configurations recorded, not applied: "
+                      "steps run with local Spark defaults")
 
     def _run_step(self, cluster: Any, step: Any) -> None:
         self._log(f"step {step.id} ({step.name!r}) of {cluster.id}: running")

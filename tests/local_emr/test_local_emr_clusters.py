@@ -4,8 +4,9 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-
 from emr_test_helpers import cluster_status, spark_step, step_state, wait_for_step, wait_until
+
+from local_emr import faults
 
 SLEEPING_JOB = "import time\ntime.sleep(300)\n"
 
@@ -75,3 +76,15 @@ def test_step_the_emulator_cannot_run_fails_and_a_transient_cluster_then_ends(
     wait_until(lambda: cluster_status(emr, cluster_id)["State"] == "TERMINATED", timeout=20,
                what="the cluster to end after its last step")
     assert cluster_status(emr, cluster_id)["StateChangeReason"]["Code"] == "ALL_STEPS_COMPLETED"
+
+
+def test_injected_fault_fails_add_steps_after_the_steps_were_added(emr, bucket, start_cluster):
+    cluster_id = start_cluster()
+    step = spark_step("custom jar", "job.py", jar=f"s3://{bucket}/custom.jar")
+    faults.fail_after("AddJobFlowSteps")
+
+    with pytest.raises(ClientError, match="InternalServerError"):
+        emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])
+    emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])
+
+    assert len(emr.list_steps(ClusterId=cluster_id)["Steps"]) == 2
