@@ -11,15 +11,19 @@ from __future__ import annotations
 import gzip
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from fruits_emr.layout import RunLayout, split_s3_uri
 
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
 log = logging.getLogger(__name__)
 
 
-def read_bytes(s3_hook, uri: str) -> bytes:
+def read_bytes(s3_hook: S3Hook, uri: str) -> bytes:
     """The whole content of one S3 object (``read_key`` would decode it as UTF-8 text).
 
     Raises ``FileNotFoundError`` naming the URI when the object does not exist.
@@ -33,7 +37,7 @@ def read_bytes(s3_hook, uri: str) -> bytes:
         raise
 
 
-def write_bytes(s3_hook, uri: str, data: bytes) -> None:
+def write_bytes(s3_hook: S3Hook, uri: str, data: bytes) -> None:
     """Replace one S3 object; a reader sees the old or the new content, never a mix."""
     bucket, key = split_s3_uri(uri)
     s3_hook.load_bytes(data, key=key, bucket_name=bucket, replace=True)
@@ -47,12 +51,12 @@ def _lines_text(uris: Iterable[str]) -> str:
     return "".join(f"{uri}\n" for uri in uris)
 
 
-def read_input_list(s3_hook, layout: RunLayout) -> list[str]:
+def read_input_list(s3_hook: S3Hook, layout: RunLayout) -> list[str]:
     """The URIs the plan task selected for this run (``input_list.txt``), in file order."""
     return _uri_lines(read_bytes(s3_hook, layout.input_list_uri).decode("utf-8"))
 
 
-def read_processed_uris(s3_hook, layout: RunLayout) -> set[str]:
+def read_processed_uris(s3_hook: S3Hook, layout: RunLayout) -> set[str]:
     """URIs of every image a published run has processed; empty before the first publish."""
     try:
         compressed = read_bytes(s3_hook, layout.manifest_uri)
@@ -61,17 +65,30 @@ def read_processed_uris(s3_hook, layout: RunLayout) -> set[str]:
     return set(_uri_lines(gzip.decompress(compressed).decode("utf-8")))
 
 
-def write_processed_uris(s3_hook, layout: RunLayout, uris: Iterable[str]) -> None:
+def write_processed_uris(s3_hook: S3Hook, layout: RunLayout, uris: Iterable[str]) -> None:
     """Replace the manifest with ``uris`` (sorted, one per line, gzip; mtime 0 for stable bytes)."""
     text = _lines_text(sorted(set(uris)))
     write_bytes(s3_hook, layout.manifest_uri, gzip.compress(text.encode("utf-8"), mtime=0))
 
 
-def list_input_uris(s3_hook, input_uri: str) -> list[str]:
+def _folder(uri: str) -> tuple[str, str]:
+    """Bucket and key prefix ending in "/" ("" for the bucket root): "images" never matches "images-old"."""
+    bucket, prefix = split_s3_uri(uri)
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+def _refuse_overlap(input_uri: str, layout: RunLayout) -> None:
+    """Inputs and outputs must not contain each other, or a run would process earlier runs' outputs."""
+    (in_bucket, inputs), (out_bucket, outputs) = _folder(input_uri), _folder(layout.root_uri)
+    if in_bucket == out_bucket and (inputs.startswith(outputs) or outputs.startswith(inputs)):
+        raise ValueError(f"input prefix {input_uri!r} and output prefix {layout.root_uri!r} overlap; "
+                         "use separate prefixes")
+
+
+def list_input_uris(s3_hook: S3Hook, input_uri: str) -> list[str]:
     """Every object under ``input_uri`` as ``s3://`` URIs (all pages); folder markers are skipped."""
-    bucket, prefix = split_s3_uri(input_uri)
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"  # "images" must not also match "images-old/..."
+    bucket, prefix = _folder(input_uri)
     try:
         keys = s3_hook.list_keys(bucket_name=bucket, prefix=prefix)
     except ClientError as err:
@@ -86,10 +103,12 @@ def list_input_uris(s3_hook, input_uri: str) -> list[str]:
     return uris
 
 
-def plan_inputs(s3_hook, layout: RunLayout, input_uri: str, max_images: int, full_reprocess: bool) -> dict:
+def plan_inputs(s3_hook: S3Hook, layout: RunLayout, input_uri: str, max_images: int,
+                full_reprocess: bool) -> dict:
     """Choose this run's images, write them to ``layout.input_list_uri`` and return the counts."""
     if max_images < 1:
         raise ValueError(f"max_images must be at least 1, got {max_images}")
+    _refuse_overlap(input_uri, layout)
     found = list_input_uris(s3_hook, input_uri)
     processed = read_processed_uris(s3_hook, layout)
     already = [uri for uri in found if uri in processed]

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from fruits_emr.incremental import read_processed_uris, write_bytes, write_processed_uris
 from fruits_emr.layout import RunLayout, run_key
 from fruits_emr.validation import read_json, read_parquet_prefix
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 log = logging.getLogger(__name__)
 
@@ -22,36 +26,39 @@ class PublishRefused(Exception):
     """The run is not in a state that may be published (not validated, or validation failed)."""
 
 
-def _validated_report(s3_hook, layout: RunLayout) -> dict:
+def _validated_report(s3_hook: S3Hook, layout: RunLayout) -> dict:
     try:
         report = read_json(s3_hook, layout.validation_uri)
     except FileNotFoundError as err:
-        raise PublishRefused(f"run {layout.run_key} has no validation report; validate before publishing") from err
+        raise PublishRefused(
+            f"run {layout.run_key} has no validation report; validate before publishing") from err
     if report.get("passed") is not True:
         raise PublishRefused(f"run {layout.run_key} failed validation ({report.get('failed_checks')}); "
                              f"see {layout.validation_uri}")
     return report
 
 
-def processed_uris(s3_hook, layout: RunLayout) -> set[str]:
+def processed_uris(s3_hook: S3Hook, layout: RunLayout) -> set[str]:
     """Every input this run accounted for: the featurized (pca/) plus the quarantined paths."""
     return {path for uri in (layout.pca_uri, layout.quarantine_uri)
             for path in read_parquet_prefix(s3_hook, uri, ["path"]).column("path").to_pylist()}
 
 
-def publish_run(s3_hook, layout: RunLayout, run_id: str) -> dict:
+def publish_run(s3_hook: S3Hook, layout: RunLayout, run_id: str) -> dict:
     """Merge this run's inputs into the manifest, then write ``latest.json``; returns the pointer."""
     if run_key(run_id) != layout.run_key:
         raise ValueError(f"run id {run_id!r} does not belong to the layout of run {layout.run_key!r}")
     report = _validated_report(s3_hook, layout)
     new = processed_uris(s3_hook, layout)
     before = read_processed_uris(s3_hook, layout)
-    write_processed_uris(s3_hook, layout, before | new)
+    merged = before | new
+    write_processed_uris(s3_hook, layout, merged)
     pointer = {
         "run_id": run_id,
         "run_key": layout.run_key,
         "run_uri": layout.run_uri,
         "uris": {
+            "features": layout.features_uri,
             "pca": layout.pca_uri,
             "pca_model": layout.pca_model_uri,
             "quarantine": layout.quarantine_uri,
@@ -61,7 +68,8 @@ def publish_run(s3_hook, layout: RunLayout, run_id: str) -> dict:
             "plots": report["plots"],
             "manifest": layout.manifest_uri,
         },
-        "counts": {**report["counts"], "manifest_total": len(before | new), "manifest_added": len(new - before)},
+        "counts": {**report["counts"], "manifest_total": len(merged),
+                   "manifest_added": len(merged) - len(before)},
         "k": report["k"],
         "cumulative_explained_variance": report["cumulative_explained_variance"],
         "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

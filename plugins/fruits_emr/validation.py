@@ -15,13 +15,16 @@ import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fruits_emr import plots
 from fruits_emr.incremental import read_bytes, read_input_list, write_bytes
 from fruits_emr.layout import RunLayout, split_s3_uri
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ class ValidationError(Exception):
 
 @dataclass(frozen=True)
 class Check:
+    """One verdict of validation.json: what was seen against what the run should have produced."""
+
     name: str
     passed: bool
     observed: Any
@@ -53,21 +58,22 @@ def _equal(name: str, observed: Any, expected: Any) -> Check:
 
 def _no_uris(name: str, uris: list[str]) -> Check:
     """A check that passes when ``uris`` is empty; lists the first few offenders when it is not."""
-    return Check(name, not uris, {"count": len(uris), "examples": sorted(uris)[:MAX_EXAMPLES]}, {"count": 0})
+    observed = {"count": len(uris), "examples": sorted(uris)[:MAX_EXAMPLES]}
+    return Check(name, not uris, observed, {"count": 0})
 
 
-def read_json(s3_hook, uri: str) -> dict:
+def read_json(s3_hook: S3Hook, uri: str) -> dict:
     return json.loads(read_bytes(s3_hook, uri))
 
 
-def parquet_objects(s3_hook, uri: str) -> list[dict]:
+def parquet_objects(s3_hook: S3Hook, uri: str) -> list[dict]:
     """Listing entries (``Key``, ``Size``...) of the Parquet part files under a dataset prefix."""
     bucket, prefix = split_s3_uri(uri)
     return [obj for obj in s3_hook.iter_file_metadata(prefix.rstrip("/") + "/", bucket_name=bucket)
             if obj["Key"].endswith(".parquet")]
 
 
-def read_parquet_prefix(s3_hook, uri: str, columns: list[str] | None = None):
+def read_parquet_prefix(s3_hook: S3Hook, uri: str, columns: list[str] | None = None):
     """All Parquet part files under ``uri`` as one pyarrow Table (``FileNotFoundError`` when none)."""
     import pyarrow.parquet as pq
 
@@ -81,7 +87,7 @@ def read_parquet_prefix(s3_hook, uri: str, columns: list[str] | None = None):
         return pq.read_table(tmp, columns=columns)
 
 
-def prefix_size(s3_hook, uri: str) -> int:
+def prefix_size(s3_hook: S3Hook, uri: str) -> int:
     return sum(obj["Size"] for obj in parquet_objects(s3_hook, uri))
 
 
@@ -128,7 +134,7 @@ def _check_params(expected_images: int, k: int, min_explained_variance: float) -
         raise ValueError(f"min_explained_variance must be in (0, 1], got {min_explained_variance}")
 
 
-def _storage(s3_hook, layout: RunLayout, pca_report: dict) -> dict:
+def _storage(s3_hook: S3Hook, layout: RunLayout, pca_report: dict) -> dict:
     """Bytes of features/ and pca/ as stored in S3, and their ratio (features are never downloaded)."""
     features_bytes = prefix_size(s3_hook, layout.features_uri)
     pca_bytes = prefix_size(s3_hook, layout.pca_uri)
@@ -140,8 +146,8 @@ def _storage(s3_hook, layout: RunLayout, pca_report: dict) -> dict:
     }
 
 
-def _write_plots(s3_hook, layout: RunLayout, labels: list[str], vectors: _Vectors, pca_report: dict,
-                 threshold: float) -> dict:
+def _write_plots(s3_hook: S3Hook, layout: RunLayout, labels: list[str], vectors: _Vectors,
+                 pca_report: dict, threshold: float) -> dict:
     """Upload the plots the data allows (a curve needs the report, a scatter 2+ finite dims)."""
     title = f"run {layout.run_key}"
     figures = {}
@@ -150,8 +156,8 @@ def _write_plots(s3_hook, layout: RunLayout, labels: list[str], vectors: _Vector
         figures[EXPLAINED_VARIANCE_PNG] = plots.explained_variance_png(explained, threshold, title)
     usable = vectors.finite[vectors.full_rows]
     if vectors.matrix.shape[1] >= 2 and usable.any():
-        full_labels = np.asarray(labels, dtype=object)[vectors.full_rows]
-        figures[PCA_SCATTER_PNG] = plots.pca_scatter_png(vectors.matrix[usable, :2], full_labels[usable], title)
+        usable_labels = np.asarray(labels, dtype=object)[vectors.full_rows][usable]
+        figures[PCA_SCATTER_PNG] = plots.pca_scatter_png(vectors.matrix[usable, :2], usable_labels, title)
     uris = {}
     for name, png in figures.items():
         uris[name] = f"{layout.plots_uri}/{name}"
@@ -159,51 +165,78 @@ def _write_plots(s3_hook, layout: RunLayout, labels: list[str], vectors: _Vector
     return uris
 
 
-def validate_run(s3_hook, layout: RunLayout, expected_images: int, k: int,
-                 min_explained_variance: float) -> dict:
-    """Check the run's outputs, write validation.json + plots, raise ``ValidationError`` on failures."""
+@dataclass(frozen=True)
+class _Outputs:
+    """What one run left in S3; absent objects are empty and named in ``missing``."""
+
+    inputs: list[str]
+    featurize_report: dict
+    pca_report: dict
+    pca: Any  # pyarrow Table: path, label, pca
+    quarantine: Any  # pyarrow Table: path
+    missing: list[str]
+
+
+def _read_outputs(s3_hook: S3Hook, layout: RunLayout) -> _Outputs:
     import pyarrow as pa
 
-    _check_params(expected_images, k, min_explained_variance)
     pca_schema = pa.schema([("path", pa.string()), ("label", pa.string()), ("pca", pa.list_(pa.float32()))])
     missing: list[str] = []
-    inputs = _load(missing, "input_list.txt", lambda: read_input_list(s3_hook, layout), [])
-    featurize_report = _load(missing, "featurize_report.json",
-                             lambda: read_json(s3_hook, layout.featurize_report_uri), {})
-    pca_report = _load(missing, "pca_report.json", lambda: read_json(s3_hook, layout.pca_report_uri), {})
-    pca = _load(missing, "pca/", lambda: read_parquet_prefix(s3_hook, layout.pca_uri, pca_schema.names),
-                pca_schema.empty_table())
-    quarantine = _load(missing, "quarantine/",
-                       lambda: read_parquet_prefix(s3_hook, layout.quarantine_uri, ["path"]),
-                       pa.table({"path": pa.array([], pa.string())}))
+    return _Outputs(
+        inputs=_load(missing, "input_list.txt", lambda: read_input_list(s3_hook, layout), []),
+        featurize_report=_load(missing, "featurize_report.json",
+                               lambda: read_json(s3_hook, layout.featurize_report_uri), {}),
+        pca_report=_load(missing, "pca_report.json", lambda: read_json(s3_hook, layout.pca_report_uri), {}),
+        pca=_load(missing, "pca/", lambda: read_parquet_prefix(s3_hook, layout.pca_uri, pca_schema.names),
+                  pca_schema.empty_table()),
+        quarantine=_load(missing, "quarantine/",
+                         lambda: read_parquet_prefix(s3_hook, layout.quarantine_uri, ["path"]),
+                         pa.table({"path": pa.array([], pa.string())})),
+        missing=missing,
+    )
 
-    found = featurize_report.get("images_found")
-    featurized = featurize_report.get("featurized")
-    quarantined = featurize_report.get("quarantined")
-    vectors = _vectors(pca, k)
-    output_paths = pca.column("path").to_pylist() + quarantine.column("path").to_pylist()
-    cumulative = (pca_report.get("cumulative_explained_variance") or [None])[-1]
-    checks = [
-        Check("outputs_present", not missing, missing, []),
+
+def _cumulative_variance(pca_report: dict) -> float | None:
+    return (pca_report.get("cumulative_explained_variance") or [None])[-1]
+
+
+def _checks(out: _Outputs, vectors: _Vectors, expected_images: int, k: int,
+            min_variance: float) -> list[Check]:
+    found = out.featurize_report.get("images_found")
+    featurized = out.featurize_report.get("featurized")
+    quarantined = out.featurize_report.get("quarantined")
+    output_paths = out.pca.column("path").to_pylist() + out.quarantine.column("path").to_pylist()
+    cumulative = _cumulative_variance(out.pca_report)
+    return [
+        Check("outputs_present", not out.missing, out.missing, []),
         _equal("images_found", found, expected_images),
-        _equal("input_list_length", len(inputs), expected_images),
+        _equal("input_list_length", len(out.inputs), expected_images),
         _equal("featurized_plus_quarantined",
                featurized + quarantined if None not in (featurized, quarantined) else None, found),
-        _equal("pca_rows", pca.num_rows, featurized),
-        _equal("quarantine_rows", quarantine.num_rows, quarantined),
+        _equal("pca_rows", out.pca.num_rows, featurized),
+        _equal("quarantine_rows", out.quarantine.num_rows, quarantined),
         Check("pca_dimensions", bool(vectors.full_rows.all()),
               {"lengths_seen": sorted(set(vectors.lengths.tolist())),
                "rows_with_other_length": int((~vectors.full_rows).sum())},
               {"length": k}),
         _equal("pca_rows_with_non_finite_values", int((~vectors.finite).sum()), 0),
-        _no_uris("no_lost_images", sorted(set(inputs) - set(output_paths))),
-        _no_uris("no_unexpected_images", sorted(set(output_paths) - set(inputs))),
-        _no_uris("no_duplicate_paths", [p for p, n in Counter(output_paths).items() if n > 1]),
-        _equal("explained_variance_components", len(pca_report.get("explained_variance") or []), k),
+        _no_uris("no_lost_images", list(set(out.inputs) - set(output_paths))),
+        _no_uris("no_unexpected_images", list(set(output_paths) - set(out.inputs))),
+        _no_uris("no_duplicate_paths", [path for path, n in Counter(output_paths).items() if n > 1]),
+        _equal("explained_variance_components", len(out.pca_report.get("explained_variance") or []), k),
         Check("cumulative_explained_variance",
-              cumulative is not None and math.isfinite(cumulative) and cumulative >= min_explained_variance,
-              cumulative, f">= {min_explained_variance}"),
+              cumulative is not None and math.isfinite(cumulative) and cumulative >= min_variance,
+              cumulative, f">= {min_variance}"),
     ]
+
+
+def validate_run(s3_hook: S3Hook, layout: RunLayout, expected_images: int, k: int,
+                 min_explained_variance: float) -> dict:
+    """Check the run's outputs, write validation.json + plots, raise ``ValidationError`` on failures."""
+    _check_params(expected_images, k, min_explained_variance)
+    out = _read_outputs(s3_hook, layout)
+    vectors = _vectors(out.pca, k)
+    checks = _checks(out, vectors, expected_images, k, min_explained_variance)
     failed = [check for check in checks if not check.passed]
     report = {
         "run_key": layout.run_key,
@@ -213,14 +246,14 @@ def validate_run(s3_hook, layout: RunLayout, expected_images: int, k: int,
         "checks": [asdict(check) for check in checks],
         "counts": {
             "images": expected_images,
-            "featurized": featurized,
-            "quarantined": quarantined,
-            "quarantine_by_reason": featurize_report.get("quarantine_by_reason"),
+            "featurized": out.featurize_report.get("featurized"),
+            "quarantined": out.featurize_report.get("quarantined"),
+            "quarantine_by_reason": out.featurize_report.get("quarantine_by_reason"),
         },
         "k": k,
-        "cumulative_explained_variance": cumulative,
-        "storage": _storage(s3_hook, layout, pca_report),
-        "plots": _write_plots(s3_hook, layout, pca.column("label").to_pylist(), vectors, pca_report,
+        "cumulative_explained_variance": _cumulative_variance(out.pca_report),
+        "storage": _storage(s3_hook, layout, out.pca_report),
+        "plots": _write_plots(s3_hook, layout, out.pca.column("label").to_pylist(), vectors, out.pca_report,
                               min_explained_variance),
     }
     write_bytes(s3_hook, layout.validation_uri, json.dumps(report, indent=2).encode("utf-8"))

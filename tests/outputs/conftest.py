@@ -8,27 +8,30 @@ from fruits_emr.layout import RunLayout
 from tests.outputs.run_outputs import BUCKET, REGION, make_layout
 
 
-@pytest.fixture(autouse=True)
-def _fake_aws_env(monkeypatch, tmp_path_factory):
-    """Credentials and region for boto3 inside moto; never real ones. Airflow's home goes to a tmp dir."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path_factory.getbasetemp() / "airflow-home"))
+@pytest.fixture(scope="module")
+def _moto_s3_hook(tmp_path_factory):
+    """One in-process moto per test module (starting it per test costs ~0.5 s), never the whole
+    session: an active mock_aws would also capture other areas' calls to their moto server."""
+    from moto import mock_aws
+
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+            env.setenv(name, value)
+        env.delenv("AWS_PROFILE", raising=False)
+        env.setenv("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow-home")))
+        with mock_aws():
+            from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+            yield S3Hook(aws_conn_id=None, region_name=REGION)
 
 
 @pytest.fixture
-def s3_hook():
-    """The provider's S3Hook on an empty moto bucket in eu-west-3."""
-    from moto import mock_aws
-
-    with mock_aws():
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-        hook = S3Hook(aws_conn_id=None, region_name=REGION)
-        hook.create_bucket(BUCKET, region_name=REGION)
-        yield hook
+def s3_hook(_moto_s3_hook):
+    """The provider's S3Hook on a new, empty moto bucket in eu-west-3."""
+    _moto_s3_hook.create_bucket(BUCKET, region_name=REGION)
+    yield _moto_s3_hook
+    _moto_s3_hook.delete_bucket(BUCKET, force_delete=True)
 
 
 @pytest.fixture

@@ -30,11 +30,15 @@ def make_layout(run_id: str = RUN_ID) -> RunLayout:
     return RunLayout(BUCKET, OUTPUT_PREFIX, run_key(run_id))
 
 
+def input_uris(names: list[str], prefix: str = INPUT_PREFIX) -> list[str]:
+    return [f"s3://{BUCKET}/{prefix}/{name}" for name in names]
+
+
 def put_inputs(s3_hook, names: list[str], prefix: str = INPUT_PREFIX) -> list[str]:
     """Upload small objects under the input prefix; returns their ``s3://`` URIs."""
     for name in names:
         s3_hook.load_bytes(b"\xff\xd8 not decoded here", key=f"{prefix}/{name}", bucket_name=BUCKET)
-    return [f"s3://{BUCKET}/{prefix}/{name}" for name in names]
+    return input_uris(names, prefix)
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
@@ -78,9 +82,8 @@ class RunOutputs:
             write_bytes(s3_hook, f"{uri}/_SUCCESS", b"")
 
 
-def consistent_run(s3_hook=None, n_images: int = 30, n_quarantined: int = 3, k: int = K,
-                   first_index: int = 0) -> RunOutputs:
-    """A run whose outputs agree with each other; with ``s3_hook`` its inputs are uploaded too.
+def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K, first_index: int = 0) -> RunOutputs:
+    """A run whose outputs agree with each other (validation reads the input list, not the images).
 
     Input names are numbered from ``first_index``, so two runs can process disjoint images.
     """
@@ -88,7 +91,7 @@ def consistent_run(s3_hook=None, n_images: int = 30, n_quarantined: int = 3, k: 
     numbers = range(first_index, first_index + n_images)
     names = [f"{CLASSES[i % len(CLASSES)]}/{i:04d}_100.jpg" for i in numbers[n_quarantined:]]
     names += [f"broken/{i}.txt" for i in numbers[:n_quarantined]]
-    inputs = put_inputs(s3_hook, names) if s3_hook else [f"s3://{BUCKET}/{INPUT_PREFIX}/{n}" for n in names]
+    inputs = input_uris(names)
     good = inputs[: n_images - n_quarantined]
     labels = [uri.split("/")[-2] for uri in good]
     centroids = {c: rng.normal(size=FEATURE_DIM) for c in CLASSES}

@@ -27,6 +27,13 @@ def test_missing_bucket_is_a_clear_error(s3_hook, layout):
         plan_inputs(s3_hook, layout, "s3://no-such-bucket-here/images", 10, False)
 
 
+@pytest.mark.parametrize("input_uri", [f"s3://{BUCKET}/out/raw", f"s3://{BUCKET}/", f"s3://{BUCKET}/out"])
+def test_inputs_overlapping_the_outputs_are_refused(s3_hook, layout, input_uri):
+    put_inputs(s3_hook, ["apple/1.jpg"], prefix="out/raw")
+    with pytest.raises(ValueError, match="overlap"):
+        plan_inputs(s3_hook, layout, input_uri, 10, False)
+
+
 def test_non_positive_cap_is_refused(s3_hook, layout):
     put_inputs(s3_hook, ["apple/1.jpg"])
     with pytest.raises(ValueError, match="max_images"):

@@ -11,7 +11,7 @@ from fruits_emr.incremental import plan_inputs, read_bytes, read_input_list, rea
 from fruits_emr.layout import split_s3_uri
 from fruits_emr.publish import PublishRefused, publish_run
 from fruits_emr.validation import ValidationError, validate_run
-from tests.outputs.run_outputs import BUCKET, INPUT_PREFIX, K, RUN_ID, consistent_run, make_layout
+from tests.outputs.run_outputs import BUCKET, INPUT_PREFIX, K, RUN_ID, consistent_run, make_layout, put_inputs
 
 
 def _validated(s3_hook, layout, run):
@@ -44,7 +44,7 @@ def recording_hook(s3_hook):
 
 
 def test_publish_writes_the_manifest_then_latest(recording_hook, layout):
-    run = consistent_run(recording_hook)
+    run = consistent_run()
     _validated(recording_hook, layout, run)
     recording_hook.written.clear()
 
@@ -63,7 +63,7 @@ def test_publish_writes_the_manifest_then_latest(recording_hook, layout):
 
 
 def test_failed_manifest_update_leaves_latest_untouched(recording_hook, layout):
-    _validated(recording_hook, layout, consistent_run(recording_hook))
+    _validated(recording_hook, layout, consistent_run())
     recording_hook.fail_on_key = split_s3_uri(layout.manifest_uri)[1]
 
     with pytest.raises(ConnectionError):
@@ -72,13 +72,13 @@ def test_failed_manifest_update_leaves_latest_untouched(recording_hook, layout):
 
 
 def test_unvalidated_run_is_refused(s3_hook, layout):
-    consistent_run(s3_hook).upload(s3_hook, layout)
+    consistent_run().upload(s3_hook, layout)
     with pytest.raises(PublishRefused, match="no validation report"):
         publish_run(s3_hook, layout, RUN_ID)
 
 
 def test_run_that_failed_validation_is_refused(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     run.pca[0]["pca"][0] = float("nan")
     with pytest.raises(ValidationError):
         _validated(s3_hook, layout, run)
@@ -97,7 +97,8 @@ def test_two_nightly_runs_end_to_end_merge_the_manifest(s3_hook):
     nights = [("scheduled__2026-11-23T02:00:00+00:00", 0, 30), ("scheduled__2026-11-24T02:00:00+00:00", 100, 12)]
     for run_id, first_index, n_images in nights:
         layout = make_layout(run_id)
-        run = consistent_run(s3_hook, n_images=n_images, first_index=first_index)  # uploads new images
+        run = consistent_run(n_images=n_images, first_index=first_index)
+        put_inputs(s3_hook, [uri.split(f"{INPUT_PREFIX}/", 1)[1] for uri in run.inputs])  # new photos arrive
         plan = plan_inputs(s3_hook, layout, input_uri, max_images=1000, full_reprocess=False)
         assert plan["selected"] == n_images and read_input_list(s3_hook, layout) == sorted(run.inputs)
         _validated(s3_hook, layout, run)

@@ -36,7 +36,7 @@ def _failing(s3_hook, layout, run, **kwargs) -> tuple[set[str], dict]:
 
 
 def test_consistent_run_passes_and_writes_its_report(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     report = _validate(s3_hook, layout, run)
 
     assert report["passed"] and report["failed_checks"] == []
@@ -53,7 +53,7 @@ def test_consistent_run_passes_and_writes_its_report(s3_hook, layout):
 
 
 def test_storage_ratio_comes_from_the_stored_parquet_sizes(s3_hook, layout):
-    report = _validate(s3_hook, layout, consistent_run(s3_hook))
+    report = _validate(s3_hook, layout, consistent_run())
     storage = report["storage"]
     assert storage["features_bytes"] > storage["pca_bytes"] > 0
     assert storage["storage_ratio"] == pytest.approx(storage["features_bytes"] / storage["pca_bytes"], rel=0.01)
@@ -61,7 +61,7 @@ def test_storage_ratio_comes_from_the_stored_parquet_sizes(s3_hook, layout):
 
 
 def test_plots_are_real_pngs_next_to_the_outputs(s3_hook, layout):
-    report = _validate(s3_hook, layout, consistent_run(s3_hook))
+    report = _validate(s3_hook, layout, consistent_run())
 
     assert sorted(report["plots"]) == ["explained_variance.png", "pca_scatter.png"]
     for uri in report["plots"].values():
@@ -74,20 +74,20 @@ def test_plots_are_real_pngs_next_to_the_outputs(s3_hook, layout):
 
 
 def test_count_mismatch_fails(s3_hook, layout):
-    failed, checks = _failing(s3_hook, layout, consistent_run(s3_hook), expected_images=31)
+    failed, checks = _failing(s3_hook, layout, consistent_run(), expected_images=31)
     assert failed == {"images_found", "input_list_length"}
     assert (checks["images_found"]["observed"], checks["images_found"]["expected"]) == (30, 31)
 
 
 def test_report_that_does_not_add_up_fails(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     run.featurize_report["featurized"] += 1
     failed, _ = _failing(s3_hook, layout, run)
     assert failed == {"featurized_plus_quarantined", "pca_rows"}
 
 
 def test_lost_image_fails_and_is_named(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     lost = run.pca.pop(5)
     run.featurize_report["featurized"] -= 1  # even a report that agrees with the output cannot hide it
     failed, checks = _failing(s3_hook, layout, run)
@@ -96,7 +96,7 @@ def test_lost_image_fails_and_is_named(s3_hook, layout):
 
 
 def test_duplicate_path_fails(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     run.quarantine.append({"path": run.pca[0]["path"], "reason": "corrupt_image", "detail": "dup"})
     run.featurize_report["quarantined"] += 1
     run.featurize_report["images_found"] += 1
@@ -107,7 +107,7 @@ def test_duplicate_path_fails(s3_hook, layout):
 
 @pytest.mark.parametrize("bad_value", [math.nan, math.inf, None])
 def test_non_finite_vector_fails(s3_hook, layout, bad_value):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     run.pca[3]["pca"][1] = bad_value
     failed, checks = _failing(s3_hook, layout, run)
     assert failed == {"pca_rows_with_non_finite_values"}
@@ -115,7 +115,7 @@ def test_non_finite_vector_fails(s3_hook, layout, bad_value):
 
 
 def test_vector_of_wrong_length_fails(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     run.pca[7]["pca"] = run.pca[7]["pca"][:-1]
     failed, checks = _failing(s3_hook, layout, run)
     assert failed == {"pca_dimensions"}
@@ -123,12 +123,12 @@ def test_vector_of_wrong_length_fails(s3_hook, layout):
 
 
 def test_outputs_with_another_k_fail(s3_hook, layout):
-    failed, _ = _failing(s3_hook, layout, consistent_run(s3_hook, k=3))
+    failed, _ = _failing(s3_hook, layout, consistent_run(k=3))
     assert failed == {"pca_dimensions", "explained_variance_components"}
 
 
 def test_variance_below_threshold_fails(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     achieved = run.pca_report["cumulative_explained_variance"][-1]
     failed, checks = _failing(s3_hook, layout, run, threshold=min(1.0, achieved + 0.01))
     assert failed == {"cumulative_explained_variance"}
@@ -138,7 +138,7 @@ def test_variance_below_threshold_fails(s3_hook, layout):
 
 
 def test_missing_pca_output_fails_without_crashing(s3_hook, layout):
-    run = consistent_run(s3_hook)
+    run = consistent_run()
     run.skip = {"pca", "pca_report"}
     failed, checks = _failing(s3_hook, layout, run)
     assert checks["outputs_present"]["observed"] == ["pca_report.json", "pca/"]
@@ -146,7 +146,7 @@ def test_missing_pca_output_fails_without_crashing(s3_hook, layout):
 
 
 def test_run_without_quarantine_or_features_passes(s3_hook, layout):
-    run = consistent_run(s3_hook, n_quarantined=0)
+    run = consistent_run(n_quarantined=0)
     run.skip = {"features"}  # features are only read for their size
     report = _validate(s3_hook, layout, run)
     assert report["passed"] and report["storage"]["storage_ratio"] is None
@@ -159,4 +159,4 @@ def test_run_without_quarantine_or_features_passes(s3_hook, layout):
 ])
 def test_bad_parameters_are_refused(s3_hook, layout, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        _validate(s3_hook, layout, consistent_run(s3_hook), **kwargs)
+        _validate(s3_hook, layout, consistent_run(), **kwargs)
