@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_SAMPLE = Path(os.environ.get("FRUITS_SHARED_DIR", REPO_ROOT.parent / "shared")) / "fruits-sample"
+from local_emr.paths import SHARED_SAMPLE
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 # Synthetic classes: (name, fruit colour, second colour for the highlight/stem), RGB.
 SYNTHETIC_CLASSES = (
