@@ -1,0 +1,91 @@
+"""Upload what the cluster runs (bootstrap, Spark jobs, their zipped library, weights) by content hash.
+
+Each file goes to ``OUTPUT_PREFIX/artifacts/<sha256 prefix>/<name>``: a changed file gets a new key,
+so a running cluster never sees a file change under it, and an unchanged file is not uploaded again.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from fruits_emr.config import WEIGHTS_IMAGENET
+from fruits_emr.layout import RunLayout, split_s3_uri
+from fruits_emr.packaging import SPARK_JOBS_DIR, build_spark_lib_zip
+
+log = logging.getLogger(__name__)
+
+BOOTSTRAP_DIR = Path(__file__).resolve().parents[2] / "bootstrap"
+HASH_PREFIX_LEN = 16
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """The ``s3://`` URIs the job flow and steps refer to, and which of them this call uploaded."""
+
+    bootstrap: str
+    requirements: str
+    featurize: str
+    pca: str
+    spark_lib: str
+    weights: str
+    uploaded: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Artifacts":
+        return cls(**{**data, "uploaded": tuple(data["uploaded"])})
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def artifact_uri(layout: RunLayout, path: Path) -> str:
+    """Where ``path`` lives in S3: its content hash and its file name under the artifacts prefix."""
+    return f"{layout.artifacts_uri}/{sha256_file(path)[:HASH_PREFIX_LEN]}/{path.name}"
+
+
+def upload_artifact(s3_hook, layout: RunLayout, path: Path) -> tuple[str, bool]:
+    """Upload ``path`` unless the same content is already there; returns (uri, uploaded)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"artifact to upload is missing: {path}")
+    uri = artifact_uri(layout, path)
+    bucket, key = split_s3_uri(uri)
+    if s3_hook.check_for_key(key, bucket_name=bucket):
+        log.info("unchanged, not uploaded: %s", uri)
+        return uri, False
+    s3_hook.load_file(str(path), key, bucket_name=bucket, replace=False)
+    log.info("uploaded %s (%d bytes) to %s", path.name, path.stat().st_size, uri)
+    return uri, True
+
+
+def upload_artifacts(
+    s3_hook, layout: RunLayout, weights: str, spark_jobs_dir: Path = SPARK_JOBS_DIR
+) -> Artifacts:
+    """Upload the bootstrap files, both job scripts, the library zip and (if local) the weights."""
+    with tempfile.TemporaryDirectory(prefix="fruits-emr-") as tmp:
+        files = {
+            "bootstrap": BOOTSTRAP_DIR / "install-deps.sh",
+            "requirements": BOOTSTRAP_DIR / "requirements-emr.txt",
+            "featurize": spark_jobs_dir / "featurize.py",
+            "pca": spark_jobs_dir / "pca.py",
+            "spark_lib": build_spark_lib_zip(Path(tmp), spark_jobs_dir),
+        }
+        if weights != WEIGHTS_IMAGENET and not weights.startswith("s3://"):
+            files["weights"] = Path(weights)
+        results = {name: upload_artifact(s3_hook, layout, path) for name, path in files.items()}
+    uris = {name: uri for name, (uri, _) in results.items()}
+    return Artifacts(
+        **{"weights": weights, **uris},
+        uploaded=tuple(name for name, (_, uploaded) in results.items() if uploaded),
+    )

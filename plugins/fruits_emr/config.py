@@ -1,0 +1,183 @@
+"""The validated configuration of one DAG run: Params from the trigger form + environment defaults.
+
+``load_config`` is the only way to build a ``RunConfig``; it refuses bad values with one error listing
+every problem, so nothing is created on AWS with a half-valid configuration. Reading the region
+looks at the Airflow connection only (no AWS call), so a non-EU region is refused before any request.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+from fruits_emr.cost import INSTANCE_PRICES_USD, ClusterShape
+from fruits_emr.layout import RunLayout, run_key, s3_uri
+
+AWS_CONN_ID = "aws_default"
+DEFAULT_REGION = "eu-west-3"
+# Regions of the European Union. London (eu-west-2) and Zurich (eu-central-2) are in Europe but not
+# in the EU, so they are refused like any other region.
+EU_REGIONS = frozenset(
+    {"eu-west-1", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2"}
+)
+WEIGHTS_IMAGENET = "imagenet"
+MAX_IMAGES_LIMIT = 10_000_000
+MAX_CORE_INSTANCES = 20
+K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_PREFIX = re.compile(r"[A-Za-z0-9!_.*'()/-]+")
+
+
+class ConfigError(ValueError):
+    """The run's configuration is invalid; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class EnvDefaults:
+    """Settings that belong to the deployment, not to one run (read from ``FRUITS_EMR_*`` variables)."""
+
+    bucket: str
+    weights: str
+    poke_interval_s: float
+    primary_instance_type: str
+    core_instance_type: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "EnvDefaults":
+        return cls(
+            bucket=env.get("FRUITS_EMR_BUCKET", ""),
+            weights=env.get("FRUITS_EMR_WEIGHTS", WEIGHTS_IMAGENET),
+            poke_interval_s=float(env.get("FRUITS_EMR_POKE_INTERVAL", "60")),
+            primary_instance_type=env.get("FRUITS_EMR_PRIMARY_INSTANCE_TYPE", "m5.xlarge"),
+            core_instance_type=env.get("FRUITS_EMR_CORE_INSTANCE_TYPE", "m5.xlarge"),
+        )
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one run needs to know; built by ``load_config``, passed between tasks as a dict."""
+
+    region: str
+    bucket: str
+    input_prefix: str
+    output_prefix: str
+    weights: str
+    max_images: int
+    k: int
+    primary_instance_type: str
+    core_instance_type: str
+    core_instance_count: int
+    use_spot: bool
+    budget_eur: float
+    min_explained_variance: float
+    dry_run: bool
+    full_reprocess: bool
+
+    @property
+    def input_uri(self) -> str:
+        """The folder of input images (one sub-folder per class), with a trailing slash."""
+        return s3_uri(self.bucket, self.input_prefix) + "/"
+
+    @property
+    def cluster_shape(self) -> ClusterShape:
+        return ClusterShape(
+            primary_type=self.primary_instance_type,
+            core_type=self.core_instance_type,
+            core_count=self.core_instance_count,
+            use_spot=self.use_spot,
+        )
+
+    def layout(self, run_id: str) -> RunLayout:
+        return RunLayout(bucket=self.bucket, output_prefix=self.output_prefix, run_key=run_key(run_id))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "RunConfig":
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+def _problems(cfg: RunConfig) -> list[str]:
+    problems = []
+    if cfg.region not in EU_REGIONS:
+        problems.append(
+            f"region {cfg.region!r} is not an EU region; allowed: {', '.join(sorted(EU_REGIONS))} "
+            f"(set region_name in the {AWS_CONN_ID!r} connection)"
+        )
+    if not _BUCKET.fullmatch(cfg.bucket):
+        problems.append(f"bucket {cfg.bucket!r} is not a valid S3 bucket name (set FRUITS_EMR_BUCKET)")
+    for name in ("input_prefix", "output_prefix"):
+        value = getattr(cfg, name)
+        if not value.strip("/") or not _PREFIX.fullmatch(value) or "//" in value.strip("/"):
+            problems.append(f"{name} {value!r} must be a non-empty S3 key prefix like 'fruits/raw'")
+    if cfg.input_prefix.strip("/") == cfg.output_prefix.strip("/"):
+        problems.append("input_prefix and output_prefix must differ")
+    if not (cfg.weights == WEIGHTS_IMAGENET or cfg.weights.startswith("s3://") or os.path.isfile(cfg.weights)):
+        problems.append(
+            f"weights {cfg.weights!r} must be 'imagenet', an s3:// URI or an existing local file "
+            "(set FRUITS_EMR_WEIGHTS)"
+        )
+    if not 1 <= cfg.max_images <= MAX_IMAGES_LIMIT:
+        problems.append(f"max_images must be between 1 and {MAX_IMAGES_LIMIT}, got {cfg.max_images}")
+    if not 1 <= cfg.k <= K_MAX:
+        problems.append(f"k must be between 1 and {K_MAX}, got {cfg.k}")
+    if not 1 <= cfg.core_instance_count <= MAX_CORE_INSTANCES:
+        problems.append(
+            f"core_instance_count must be between 1 and {MAX_CORE_INSTANCES}, got {cfg.core_instance_count}"
+        )
+    for name in ("primary_instance_type", "core_instance_type"):
+        if getattr(cfg, name) not in INSTANCE_PRICES_USD:
+            problems.append(
+                f"{name} {getattr(cfg, name)!r} has no known price; choose one of "
+                f"{', '.join(sorted(INSTANCE_PRICES_USD))}"
+            )
+    if not cfg.budget_eur > 0:
+        problems.append(f"budget_eur must be > 0, got {cfg.budget_eur}")
+    if not 0.0 < cfg.min_explained_variance <= 1.0:
+        problems.append(f"min_explained_variance must be in (0, 1], got {cfg.min_explained_variance}")
+    return problems
+
+
+def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults) -> RunConfig:
+    """Merge the run's Params with the deployment defaults and validate the result.
+
+    ``region`` is the region the AWS connection points at (``None`` means the default region).
+    """
+    try:
+        cfg = RunConfig(
+            region=region or DEFAULT_REGION,
+            bucket=env.bucket,
+            input_prefix=str(params["input_prefix"]),
+            output_prefix=str(params["output_prefix"]),
+            weights=env.weights,
+            max_images=int(params["max_images"]),
+            k=int(params["k"]),
+            primary_instance_type=env.primary_instance_type,
+            core_instance_type=env.core_instance_type,
+            core_instance_count=int(params["core_instance_count"]),
+            use_spot=bool(params["use_spot"]),
+            budget_eur=float(params["budget_eur"]),
+            min_explained_variance=float(params["min_explained_variance"]),
+            dry_run=bool(params["dry_run"]),
+            full_reprocess=bool(params["full_reprocess"]),
+        )
+    except KeyError as missing:
+        raise ConfigError(f"missing parameter {missing}") from None
+    except (TypeError, ValueError) as bad:
+        raise ConfigError(f"a parameter has the wrong type: {bad}") from None
+    problems = _problems(cfg)
+    if problems:
+        raise ConfigError("invalid run configuration:\n  - " + "\n  - ".join(problems))
+    return cfg
+
+
+def connection_region(aws_conn_id: str = AWS_CONN_ID) -> str | None:
+    """The region the Airflow AWS connection points at, read without calling AWS."""
+    import botocore.session
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    configured = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="emr").region_name
+    return configured or botocore.session.get_session().get_config_variable("region")

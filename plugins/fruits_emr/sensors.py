@@ -1,0 +1,74 @@
+"""The provider's EMR step sensor, made to explain failures and to cancel its step when killed.
+
+On a failed step it logs EMR's ``FailureDetails`` and the tail of the step's stderr from the
+cluster's ``LogUri``, so the reason is in the Airflow task log. Killing the task cancels the step
+(apache/airflow#27979). Its timeout can come from upstream (``timeout_s`` is templated), so it is
+sized to the run's estimate.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
+from airflow.sdk.exceptions import AirflowException
+
+from fruits_emr.step_logs import step_stderr_tail
+
+
+class DiagnosingEmrStepSensor(EmrStepSensor):
+    """Wait for one EMR step; on failure, log why; on kill, cancel the step."""
+
+    template_fields = (*EmrStepSensor.template_fields, "timeout_s")
+
+    def __init__(self, *, timeout_s: int | str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.timeout_s = timeout_s
+
+    def execute(self, context: Any) -> None:
+        if self.timeout_s is not None:
+            self.timeout = float(self.timeout_s)
+        return super().execute(context)
+
+    def poke(self, context: Any) -> bool:
+        try:
+            return super().poke(context)
+        except AirflowException:
+            self._log_failure()
+            raise
+
+    def _log_failure(self) -> None:
+        step = self.hook.conn.describe_step(ClusterId=self.job_flow_id, StepId=self.step_id)["Step"]
+        details = step["Status"].get("FailureDetails") or {}
+        self.log.error(
+            "Step %s (%s) on cluster %s is %s. Reason: %s. Message: %s. Log file: %s",
+            step.get("Name"),
+            self.step_id,
+            self.job_flow_id,
+            step["Status"]["State"],
+            details.get("Reason", "not given"),
+            details.get("Message", "not given"),
+            details.get("LogFile", "not given"),
+        )
+        log_uri = self.hook.conn.describe_cluster(ClusterId=self.job_flow_id)["Cluster"].get("LogUri")
+        if not log_uri:
+            self.log.error("The cluster has no LogUri, so the step's stderr cannot be shown")
+            return
+        s3_hook = S3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify)
+        tail = step_stderr_tail(s3_hook, log_uri, self.job_flow_id, self.step_id)
+        if tail is None:
+            self.log.error("The step's stderr is not in %s yet (EMR copies logs every few minutes)", log_uri)
+        else:
+            self.log.error("End of the step's stderr:\n%s", tail)
+
+    def on_kill(self) -> None:
+        self.log.warning("Task killed: cancelling step %s on cluster %s", self.step_id, self.job_flow_id)
+        try:
+            response = self.hook.conn.cancel_steps(
+                ClusterId=self.job_flow_id,
+                StepIds=[self.step_id],
+                StepCancellationOption="SEND_INTERRUPT",
+            )
+            self.log.warning("Cancel request answered: %s", response.get("CancelStepsInfoList"))
+        except Exception:  # on_kill must not raise: the kill goes ahead whatever the answer
+            self.log.exception("Could not cancel step %s", self.step_id)

@@ -1,0 +1,102 @@
+"""Fixtures for the DAG tests: a throwaway Airflow home, a moto server for S3 + EMR, provider hooks.
+
+The Airflow settings are environment variables set before Airflow is first imported, so the DAG
+tests never touch a real Airflow installation. AWS calls go to a moto server in this process (port 0),
+reached through the ``aws_default`` connection exactly as the local emulator is.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DAG_FILE = REPO_ROOT / "dags" / "fruits_features.py"
+REGION = "eu-west-3"
+BUCKET = "fruits-test-bucket"
+
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="fruits-dag-tests-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+os.environ.setdefault("FRUITS_EMR_POKE_INTERVAL", "1")
+for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+    os.environ.setdefault(name, "testing")
+
+
+def aws_connection(endpoint_url: str | None, region: str = REGION) -> str:
+    """The ``AIRFLOW_CONN_AWS_DEFAULT`` value: region (and, locally, the endpoint) in the extra."""
+    extra = {"region_name": region, **({"endpoint_url": endpoint_url} if endpoint_url else {})}
+    return json.dumps({"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra})
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A moto server for S3 and EMR in this process, on a free port; EMR calls filed under eu-west-3."""
+    from moto.core.responses import BaseResponse
+    from moto.emr.responses import ElasticMapReduceResponse
+    from moto.server import ThreadedMotoServer
+
+    # With an endpoint URL, moto's EMR would file every call under us-east-1 (see DESIGN.md).
+    patcher = pytest.MonkeyPatch()
+    patcher.setattr(ElasticMapReduceResponse, "get_region_from_url", BaseResponse.get_region_from_url)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+    patcher.undo()
+
+
+@pytest.fixture
+def aws(moto_endpoint, monkeypatch):
+    """A fresh moto state, an ``aws_default`` connection pointing at it and an empty bucket."""
+    reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(moto_endpoint))
+    monkeypatch.setenv("FRUITS_EMR_BUCKET", BUCKET)
+    import boto3
+
+    boto3.client("s3", region_name=REGION, endpoint_url=moto_endpoint).create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    return moto_endpoint
+
+
+@pytest.fixture
+def s3_hook(aws):
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    return S3Hook(aws_conn_id="aws_default")
+
+
+@pytest.fixture
+def emr_client(aws):
+    from airflow.providers.amazon.aws.hooks.emr import EmrHook
+
+    return EmrHook(aws_conn_id="aws_default", emr_conn_id=None).conn
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """A migrated sqlite metadata database in the throwaway AIRFLOW_HOME; returns seconds it took."""
+    from airflow.utils import db
+
+    started = time.perf_counter()
+    db.resetdb(skip_init=False)
+    return time.perf_counter() - started
+
+
+@pytest.fixture(scope="session")
+def dag():
+    """The ``fruits_features`` DAG as a DagBag parses it."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAG_FILE))
+    assert bag.import_errors == {}
+    return bag.dags["fruits_features"]

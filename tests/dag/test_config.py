@@ -1,0 +1,97 @@
+"""Run configuration: Params + environment merged and validated before any AWS call."""
+from __future__ import annotations
+
+import pytest
+
+from fruits_emr.config import (
+    DEFAULT_REGION,
+    ConfigError,
+    EnvDefaults,
+    RunConfig,
+    connection_region,
+    load_config,
+)
+from fruits_emr.params import dag_params
+
+ENV = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket"})
+
+
+def default_params(**overrides) -> dict:
+    return {**{name: p.value for name, p in dag_params().items()}, **overrides}
+
+
+def test_defaults_make_a_valid_config():
+    cfg = load_config(default_params(), "eu-west-3", ENV)
+    assert cfg.region == "eu-west-3" and cfg.bucket == "fruits-bucket"
+    assert cfg.weights == "imagenet" and cfg.k == 50 and cfg.budget_eur == 10.0
+    assert cfg.input_uri == "s3://fruits-bucket/fruits/images/"
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_missing_region_falls_back_to_paris():
+    assert load_config(default_params(), None, ENV).region == DEFAULT_REGION == "eu-west-3"
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-2", "eu-central-2", "ap-south-1", "eu-west-9"])
+def test_non_eu_region_is_refused(region):
+    with pytest.raises(ConfigError, match=f"region '{region}' is not an EU region"):
+        load_config(default_params(), region, ENV)
+
+
+def test_every_problem_is_listed_at_once():
+    params = default_params(k=0, max_images=0, budget_eur=0, min_explained_variance=1.5,
+                            output_prefix="fruits/images", core_instance_count=0)
+    with pytest.raises(ConfigError) as err:
+        load_config(params, "eu-west-1", EnvDefaults.from_env({}))
+    message = str(err.value)
+    for expected in ("bucket ''", "k must be between 1 and 1280", "max_images must be between",
+                     "budget_eur must be > 0", "min_explained_variance must be in (0, 1]",
+                     "input_prefix and output_prefix must differ", "core_instance_count must be between"):
+        assert expected in message
+
+
+@pytest.mark.parametrize("prefix", ["", "/", "a//b", "bad prefix"])
+def test_bad_prefixes_are_refused(prefix):
+    with pytest.raises(ConfigError, match="input_prefix"):
+        load_config(default_params(input_prefix=prefix), "eu-west-3", ENV)
+
+
+def test_weights_must_be_imagenet_s3_or_an_existing_file(tmp_path):
+    weights = tmp_path / "w.weights.h5"
+    weights.write_bytes(b"x")
+    for ok in ("imagenet", "s3://b/models/w.h5", str(weights)):
+        env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_WEIGHTS": ok})
+        assert load_config(default_params(), "eu-west-3", env).weights == ok
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_WEIGHTS": "/nope.h5"})
+    with pytest.raises(ConfigError, match="FRUITS_EMR_WEIGHTS"):
+        load_config(default_params(), "eu-west-3", env)
+
+
+def test_unpriced_instance_type_is_refused():
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
+    with pytest.raises(ConfigError, match="'p5.48xlarge' has no known price"):
+        load_config(default_params(), "eu-west-3", env)
+
+
+def test_wrong_types_and_missing_params_are_clear():
+    with pytest.raises(ConfigError, match="wrong type"):
+        load_config(default_params(k="fifty"), "eu-west-3", ENV)
+    params = default_params()
+    del params["k"]
+    with pytest.raises(ConfigError, match="missing parameter 'k'"):
+        load_config(params, "eu-west-3", ENV)
+
+
+def test_env_defaults_read_the_fruits_emr_variables():
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "b-1", "FRUITS_EMR_WEIGHTS": "s3://b/w.h5",
+                                "FRUITS_EMR_POKE_INTERVAL": "2.5"})
+    assert (env.bucket, env.weights, env.poke_interval_s) == ("b-1", "s3://b/w.h5", 2.5)
+
+
+@pytest.mark.parametrize("region", ["us-west-2", "eu-north-1"])
+def test_connection_region_comes_from_the_airflow_connection(monkeypatch, region):
+    from tests.dag.conftest import aws_connection
+
+    # an endpoint nobody listens on: reading the region must not need it
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection("http://127.0.0.1:9", region))
+    assert connection_region() == region

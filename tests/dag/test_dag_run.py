@@ -1,0 +1,124 @@
+"""Real ``dag.test()`` runs against moto: a dry run plans and prices without a cluster; bad settings stop
+the run at the first task, before any AWS call, and an over-budget run stops at the cost guard."""
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.emr.models import emr_backends
+from PIL import Image
+
+from fruits_emr.layout import run_key
+from fruits_emr.params import dag_params
+from fruits_emr.sensors import DiagnosingEmrStepSensor
+
+from tests.dag.conftest import BUCKET, REGION, aws_connection
+
+IMAGES = ["apple/1.jpg", "apple/2.jpg", "banana/1.jpg", "banana/2.png"]
+
+
+def tiny_image(fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def photos(s3_hook):
+    for name in IMAGES:
+        s3_hook.load_bytes(tiny_image("PNG" if name.endswith(".png") else "JPEG"),
+                           f"fruits/images/{name}", bucket_name=BUCKET)
+    return [f"s3://{BUCKET}/fruits/images/{name}" for name in IMAGES]
+
+
+def run(dag, **conf):
+    """One ``dag.test()`` with every Param given: a run's conf must not leak into the next run."""
+    started = time.perf_counter()
+    dag_run = dag.test(run_conf={**{name: p.value for name, p in dag_params().items()}, **conf})
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    return dag_run, states, time.perf_counter() - started
+
+
+def test_dry_run_plans_and_prices_without_a_cluster(dag, airflow_db, photos, s3_hook, emr_client, caplog):
+    dag_run, states, seconds = run(dag, dry_run=True)
+    print(f"airflow db reset {airflow_db:.1f}s, dry-run dag.test {seconds:.1f}s")
+    assert dag_run.state == "success"
+    assert {t: states[t] for t in ("check_config", "plan_inputs", "estimate_cost", "should_start_cluster")} \
+        == dict.fromkeys(("check_config", "plan_inputs", "estimate_cost", "should_start_cluster"), "success")
+    after_gate = set(states) - {"check_config", "plan_inputs", "estimate_cost", "should_start_cluster"}
+    assert {states[t] for t in after_gate} == {"skipped"}  # the teardown too: no cluster to end
+    assert emr_client.list_clusters()["Clusters"] == []
+    input_list = s3_hook.read_key(
+        f"fruits/features/runs/{run_key(dag_run.run_id)}/input_list.txt", bucket_name=BUCKET)
+    assert sorted(input_list.split()) == sorted(photos)
+    assert "DRY RUN: would process 4 images" in caplog.text and "'estimated_eur': " in caplog.text
+
+
+def test_non_eu_region_stops_the_run_before_any_aws_call(dag, airflow_db, monkeypatch, capfd):
+    # the endpoint is a closed port: any AWS call would fail differently (and slowly)
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection("http://127.0.0.1:9", "us-east-1"))
+    monkeypatch.setenv("FRUITS_EMR_BUCKET", BUCKET)
+    dag_run, states, _ = run(dag)
+    assert dag_run.state == "failed"
+    assert states["check_config"] == "failed"
+    assert "region 'us-east-1' is not an EU region" in capfd.readouterr().out
+    assert {s for t, s in states.items() if t != "check_config"} <= {"upstream_failed", "skipped"}
+
+
+def test_over_budget_run_is_refused_by_the_cost_guard(dag, airflow_db, photos, emr_client, capfd):
+    dag_run, states, _ = run(dag, budget_eur=0.01)
+    assert dag_run.state == "failed"
+    assert states["plan_inputs"] == "success" and states["estimate_cost"] == "failed"
+    assert "is above the budget of 0.01 EUR" in capfd.readouterr().out
+    assert states["create_cluster"] == "upstream_failed"
+    assert emr_client.list_clusters()["Clusters"] == []
+
+
+@pytest.fixture
+def failing_featurize_step():
+    """Marks the first step of any moto cluster FAILED once the sensor has seen it RUNNING."""
+    stop = threading.Event()
+
+    def fail_first_step():
+        while not stop.wait(0.5):
+            for cluster in emr_backends[DEFAULT_ACCOUNT_ID][REGION].clusters.values():
+                if cluster.steps and cluster.steps[0].state == "RUNNING" and _sensor_poked.is_set():
+                    cluster.steps[0].state = "FAILED"
+
+    watcher = threading.Thread(target=fail_first_step, daemon=True)
+    watcher.start()
+    yield
+    stop.set()
+    watcher.join()
+
+
+_sensor_poked = threading.Event()
+
+
+def test_failed_step_fails_the_run_and_the_teardown_still_terminates(
+    dag, airflow_db, photos, emr_client, failing_featurize_step, monkeypatch, capfd
+):
+    original_poke = DiagnosingEmrStepSensor.poke
+
+    def poke_and_tell(self, context):
+        result = original_poke(self, context)
+        _sensor_poked.set()
+        return result
+
+    monkeypatch.setattr(DiagnosingEmrStepSensor, "poke", poke_and_tell)
+    dag_run, states, seconds = run(dag)
+    print(f"failing-step dag.test {seconds:.1f}s")
+    assert dag_run.state == "failed"
+    assert {t: states[t] for t in ("create_cluster", "add_steps", "terminate_cluster")} == dict.fromkeys(
+        ("create_cluster", "add_steps", "terminate_cluster"), "success")
+    assert states["wait_featurize"] == "failed"
+    assert {states[t] for t in ("wait_pca", "validate", "publish")} == {"upstream_failed"}
+    (cluster,) = emr_client.list_clusters()["Clusters"]
+    assert cluster["Status"]["State"] == "TERMINATED"
+    assert cluster["Name"].endswith(run_key(dag_run.run_id))
+    task_log = capfd.readouterr().out  # operators log through the task logger, to stdout here
+    assert "Job flow currently RUNNING" in task_log  # poked while running, rescheduled, then failed
+    assert "Step featurize" in task_log and "is FAILED" in task_log
