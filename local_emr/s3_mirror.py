@@ -25,7 +25,6 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 @dataclass
 class SyncResult:
-    downloaded: int = 0
     uploaded: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
 
@@ -70,7 +69,7 @@ class S3Mirror:
 
     def sync_back(self) -> SyncResult:
         """Upload new and changed files, delete objects whose downloaded copy the step removed."""
-        result = SyncResult(downloaded=len(self._downloaded))
+        result = SyncResult()
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
             if path.name.endswith(".crc") or self._downloaded.get(path) == _state(path):
                 continue

@@ -49,7 +49,7 @@ def test_step_runs_spark_on_s3_inputs_and_its_outputs_and_logs_land_in_s3(
     assert parts[0].decode().splitlines() == [
         f"s3://{bucket}/in/a.txt\tAPPLE!", f"s3://{bucket}/in/a.txt\tPEAR!",
         f"s3://{bucket}/in/b.txt\tKIWI!"]
-    assert f"out/_SUCCESS" in outputs and not any(k.endswith(".crc") for k in outputs)
+    assert "out/_SUCCESS" in outputs and not any(k.endswith(".crc") for k in outputs)
     log_prefix = f"s3://{bucket}/logs/{cluster_id}/steps/{step_id}/"
     assert "LINES-WRITTEN 3" in read_gzip_object(s3, log_prefix + "stdout.gz")
     assert "--deploy-mode cluster" in read_gzip_object(s3, log_prefix + "controller.gz")
