@@ -1,0 +1,127 @@
+"""`make bench`: measure everything in one run and write benchmarks/results.json + benchmarks/RESULTS.md.
+
+    python -m benchmarks.run [--images 1024] [--rounds 3] [--pca-rows 10000,100000] ...
+
+Steps, each printing progress: image set -> reference Keras model -> Keras batch-size tuning ->
+single-process runtimes compared (interleaved rounds) -> Spark featurize job (cold run, then rounds of
+broadcast Keras, naive reload and the job's other backends) -> PCA job on the real features (storage ratio) -> PCA fit time on synthetic rows ->
+cost per million images -> results files. Scratch files live in a temporary folder, removed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.costing import cost_summary
+from benchmarks.images import prepare_image_set
+from benchmarks.inference import compare_runtimes, tune_batch_size
+from benchmarks.interpretation import backend_decision, interpret, pca_note
+from benchmarks.machine import machine_info
+from benchmarks.pca_scaling import PCA_K, pca_fit_seconds, storage_on_real_features
+from benchmarks.reference import load_reference
+from benchmarks.report import check_targets, write_results
+from benchmarks.runtimes import REFERENCE, RUNTIMES
+from benchmarks.spark_featurize import measure_spark, start_session
+from benchmarks.timing import stopwatch
+
+OUTPUT_DIR = Path(__file__).resolve().parent
+
+
+def _int_list(text: str) -> list[int]:
+    values = [int(part) for part in text.split(",") if part.strip()]
+    if min(values, default=1) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}")
+    return values
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=1024, help="N images for every throughput measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the runtime comparison")
+    parser.add_argument("--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers")
+    parser.add_argument("--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try")
+    parser.add_argument("--tuning-images", type=int, default=128, help="images used to tune the batch size")
+    parser.add_argument("--runtimes", default=",".join(r.name for r in RUNTIMES),
+                        help=f"runtimes to compare ({REFERENCE} is always included)")
+    parser.add_argument("--pca-rows", type=_int_list, default=[10_000, 100_000],
+                        help="synthetic row counts for the PCA fit-time curve ('' = none)")
+    parser.add_argument("--pca-k", type=int, default=PCA_K, help="PCA components for the storage ratio")
+    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where results.json/RESULTS.md go")
+    return parser.parse_args(argv)
+
+
+def progress(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    wall = stopwatch()
+    cores = os.cpu_count() or 1
+    machine = machine_info()
+    wanted = {REFERENCE, *args.runtimes.split(",")}
+    runtimes = tuple(r for r in RUNTIMES if r.name in wanted)
+    with tempfile.TemporaryDirectory(prefix="fruits-bench-") as scratch:
+        work = Path(scratch)
+        images = prepare_image_set(args.images, work / "images")
+        progress(f"[1/6] image set: {images.description}")
+        reference = load_reference(work)
+        progress(f"[2/6] reference model: {reference.description}; tuning the Keras batch size")
+        keras_predict = runtimes[0].build(reference.model, work, cores)
+        batch_size, tuning = tune_batch_size(keras_predict, images.paths[:args.tuning_images], args.batch_sizes,
+                                             args.rounds, progress)
+        progress(f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} on {len(images.paths)} images")
+        compared = compare_runtimes(reference.model, images.paths, batch_size, args.rounds, work, cores,
+                                    runtimes, progress)
+        progress("[4/6] Spark featurize job: session, cold run, then broadcast vs naive rounds")
+        spark, session_s = start_session(cores)
+        try:
+            spark_results = measure_spark(spark, session_s, images, reference.weights_path, batch_size,
+                                          args.spark_rounds, work / "spark", progress=progress)
+            progress("[5/6] PCA job: storage on the real features, fit time on synthetic rows")
+            storage = storage_on_real_features(spark, spark_results["features_dir"], work / "pca", args.pca_k)
+            pca_fit = pca_fit_seconds(spark, args.pca_rows, work / "pca_scaling", progress)
+        finally:
+            spark.stop()
+    cost = cost_summary(spark_results["spark_images_per_s"], cores)
+    keras_rate = compared[REFERENCE]["images_per_s"]
+    machine["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    results = {
+        "keras_images_per_s": keras_rate,
+        "spark_images_per_s": spark_results["spark_images_per_s"],
+        "spark_startup_s": spark_results["spark_startup_s"],
+        "naive_images_per_s": spark_results["naive_images_per_s"],
+        "featurize_vs_keras": round(spark_results["spark_images_per_s"] / keras_rate, 3),
+        "broadcast_vs_naive": spark_results["broadcast_vs_naive"],
+        "storage_ratio": storage["storage_ratio"],
+        "pca_fit_s": pca_fit,
+        "eur_per_million_images": cost["eur_per_million_images"],
+        "machine": machine,
+        "image_set": images.description,
+        "real_images": images.real,
+        "weights": reference.description,
+        "real_weights": reference.real_weights,
+        "batch_size": batch_size,
+        "keras_batch_tuning": {str(size): round(rate, 2) for size, rate in tuning.items()},
+        "rounds": args.rounds,
+        "runtimes": compared,
+        "spark": spark_results,
+        "storage": storage,
+        "cost": cost,
+    }
+    results["targets"] = check_targets(results)
+    results["backend_decision"] = backend_decision(compared)
+    results["pca_note"] = pca_note(pca_fit)
+    results["interpretation"] = interpret(results)
+    results["wall_s"] = round(wall(), 1)
+    json_path, md_path = write_results(results, args.output_dir)
+    progress(f"[6/6] wrote {json_path} and {md_path} in {results['wall_s']} s")
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

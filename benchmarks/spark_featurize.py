@@ -1,0 +1,87 @@
+"""The Spark featurize job on the benchmark images: steady-state throughput, startup, and the naive baseline.
+
+Everything runs in ONE local SparkSession with ``cores`` task slots. The first run with the default
+(broadcast) provider pays the one-off costs - JVM and session start, weights read on the driver,
+Python workers importing TensorFlow and building the model - reported together as ``spark_startup_s``.
+Then broadcast and naive runs alternate for ``rounds`` rounds; each run's time is the job's own
+``featurize_s`` (read, decode, inference, Parquet writes), the median is kept. The job's alternative
+backends (``fruits_spark.backends``, e.g. ``tflite``) join the rounds, so the end-to-end effect of a
+faster runtime is measured in the job itself.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from benchmarks.images import REPO_ROOT, ImageSet
+from benchmarks.providers import naive_reload_factory
+from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
+from fruits_spark.backends import BACKENDS, KERAS
+from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
+from fruits_spark.model import ProviderFactory, broadcast_keras_provider
+
+WORKER_PATHS = (REPO_ROOT / "plugins", REPO_ROOT / "spark_jobs", REPO_ROOT)
+
+
+def start_session(cores: int, driver_memory: str = "4g") -> tuple[SparkSession, float]:
+    """A local SparkSession whose Python workers can import ``fruits_spark`` and ``benchmarks``, and its start time."""
+    elapsed = stopwatch()
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([*map(str, WORKER_PATHS), *inherited]))
+    spark = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("fruits-benchmarks")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(2 * cores))
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark, elapsed()
+
+
+def featurize_once(spark: SparkSession, images: ImageSet, weights: Path, out: Path, batch_size: int,
+                   factory: ProviderFactory) -> dict:
+    """One featurize job run over ``images`` into ``out``; returns the job's report."""
+    args = FeaturizeArgs(input=str(images.root), output=str(out / "features"), quarantine=str(out / "quarantine"),
+                         weights=str(weights), batch_size=batch_size)
+    report = run_featurize(spark, args, provider_factory=factory)
+    if report["featurized"] != len(images.paths):
+        raise RuntimeError(f"featurize job featurized {report['featurized']} of {len(images.paths)} images: {report}")
+    return report
+
+
+def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet, weights: Path, batch_size: int,
+                  rounds: int, workdir: Path, progress: Callable[[str], None] = print) -> dict:
+    """Startup, steady-state throughput of broadcast Keras, naive reload and every other backend."""
+    first = featurize_once(spark, images, weights, workdir / "first", batch_size, broadcast_keras_provider)
+    progress(f"  first (cold) run: model load {first['model_load_s']} s, featurize {first['featurize_s']} s")
+    factories = {"broadcast": broadcast_keras_provider, "naive": naive_reload_factory(weights),
+                 **{f"backend_{name}": factory for name, factory in BACKENDS.items() if name != KERAS}}
+
+    def timed(name: str) -> float:
+        return featurize_once(spark, images, weights, workdir / name, batch_size, factories[name])["featurize_s"]
+
+    seconds = interleaved_rounds({name: (lambda name=name: timed(name)) for name in factories}, rounds, progress)
+    rates = {name: median_rate(len(images.paths), values) for name, values in seconds.items()}
+    steady_s = len(images.paths) / rates["broadcast"]
+    return {
+        "spark_images_per_s": round(rates["broadcast"], 2),
+        "naive_images_per_s": round(rates["naive"], 2),
+        "broadcast_vs_naive": round(rates["broadcast"] / rates["naive"], 3),
+        "spark_startup_s": round(session_start_s + first["model_load_s"] + first["featurize_s"] - steady_s, 2),
+        "spark_startup_parts": {"session_start_s": round(session_start_s, 2),
+                                "driver_model_load_s": first["model_load_s"],
+                                "first_run_featurize_s": first["featurize_s"],
+                                "steady_run_featurize_s": round(steady_s, 2)},
+        "round_seconds": {name: [round(v, 3) for v in values] for name, values in seconds.items()},
+        "images_per_s_by_provider": {name: round(rate, 2) for name, rate in rates.items()},
+        "features_dir": str(workdir / "broadcast" / "features"),
+        "batch_size": batch_size,
+        "tf_threads_per_task": first["tf_threads"],
+    }
+
