@@ -24,6 +24,7 @@ from fruits_emr.incremental import read_bytes, read_input_list, write_bytes
 from fruits_emr.layout import RunLayout, split_s3_uri
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def parquet_objects(s3_hook: S3Hook, uri: str) -> list[dict]:
             if obj["Key"].endswith(".parquet")]
 
 
-def read_parquet_prefix(s3_hook: S3Hook, uri: str, columns: list[str] | None = None):
+def read_parquet_prefix(s3_hook: S3Hook, uri: str, columns: list[str] | None = None) -> pa.Table:
     """All Parquet part files under ``uri`` as one pyarrow Table (``FileNotFoundError`` when none)."""
     import pyarrow.parquet as pq
 
@@ -102,7 +103,7 @@ class _Vectors:
     matrix: np.ndarray
 
 
-def _vectors(table, k: int) -> _Vectors:
+def _vectors(table: pa.Table, k: int) -> _Vectors:
     import pyarrow.compute as pc
 
     column = table.column("pca").combine_chunks()
@@ -172,8 +173,8 @@ class _Outputs:
     inputs: list[str]
     featurize_report: dict
     pca_report: dict
-    pca: Any  # pyarrow Table: path, label, pca
-    quarantine: Any  # pyarrow Table: path
+    pca: pa.Table  # path, label, pca
+    quarantine: pa.Table  # path
     missing: list[str]
 
 

@@ -122,6 +122,14 @@ def test_vector_of_wrong_length_fails(s3_hook, layout):
     assert checks["pca_dimensions"]["observed"] == {"lengths_seen": [K - 1, K], "rows_with_other_length": 1}
 
 
+def test_null_vector_fails(s3_hook, layout):
+    run = consistent_run()
+    run.pca[2]["pca"] = None
+    failed, checks = _failing(s3_hook, layout, run)
+    assert failed == {"pca_dimensions", "pca_rows_with_non_finite_values"}
+    assert checks["pca_dimensions"]["observed"] == {"lengths_seen": [-1, K], "rows_with_other_length": 1}
+
+
 def test_outputs_with_another_k_fail(s3_hook, layout):
     failed, _ = _failing(s3_hook, layout, consistent_run(k=3))
     assert failed == {"pca_dimensions", "explained_variance_components"}
