@@ -40,7 +40,7 @@ def explained_variance_png(explained: Sequence[float], threshold: float, title: 
     ax = fig.add_subplot()
     ax.bar(components, explained, color="tab:blue", alpha=0.6, label="per component")
     ax.plot(components, cumulative, color="tab:orange", marker="o", markersize=3, label="cumulative")
-    ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:.2f}")
+    ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:g}")
     ax.set_xlabel("principal component")
     ax.set_ylabel("fraction of variance explained")
     ax.set_ylim(0, 1.05)
@@ -52,16 +52,21 @@ def explained_variance_png(explained: Sequence[float], threshold: float, title: 
     return _png_bytes(fig)
 
 
+def _hues_first(colours: Sequence, shades: int) -> list:
+    """Reorder a palette made of runs of ``shades`` shades per hue so that neighbours differ in hue."""
+    return [colour for shade in range(shades) for colour in colours[shade::shades]]
+
+
 def _class_colours(labels: Sequence[str]) -> dict:
     """One colour per class, largest classes first (ties by name); 60 distinct colours, then repeats.
 
-    The palette puts tab20's strong colours before its pale twins, then tab20b and tab20c, so classes
-    next to each other in the legend never get two shades of one hue.
+    tab20, tab20b and tab20c hold runs of shades of one hue; reordered, classes next to each other in
+    the legend get different hues.
     """
     from matplotlib import colormaps
 
-    tab20 = colormaps["tab20"].colors
-    palette = [*tab20[0::2], *tab20[1::2], *colormaps["tab20b"].colors, *colormaps["tab20c"].colors]
+    palette = [*_hues_first(colormaps["tab20"].colors, 2), *_hues_first(colormaps["tab20b"].colors, 4),
+               *_hues_first(colormaps["tab20c"].colors, 4)]
     ordered = sorted(Counter(labels).items(), key=lambda item: (-item[1], item[0]))
     return {label: palette[i % len(palette)] for i, (label, _) in enumerate(ordered)}
 
