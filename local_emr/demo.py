@@ -67,6 +67,7 @@ def summary(upload: SampleUpload, result: DagTestResult, report: RunReport, resu
     pca = report.reports.get("pca_report.json", {})
     validation = report.reports.get("validation.json", {})
     cumulative = pca.get("cumulative_explained_variance") or [None]
+    reasons = {r: n for r, n in (featurize.get("quarantine_by_reason") or {}).items() if n}
     lines = [
         "",
         "=" * 72,
@@ -76,8 +77,7 @@ def summary(upload: SampleUpload, result: DagTestResult, report: RunReport, resu
         f"input            {upload.images} {upload.source}, {len(upload.images_by_class)} classes,"
         f" + {len(upload.bad_files)} deliberately bad files",
         f"images           found {featurize.get('images_found')}, featurized"
-        f" {featurize.get('featurized')}, quarantined {featurize.get('quarantined')}"
-        f" {featurize.get('quarantine_by_reason') or ''}",
+        f" {featurize.get('featurized')}, quarantined {featurize.get('quarantined')} {reasons or ''}",
         f"weights          {featurize.get('weights_source')} (sha256 {str(featurize.get('weights_sha256'))[:12]}...)",
         f"PCA              k={pca.get('k')} of {pca.get('input_dim')}: explained variance"
         f" {_fraction(cumulative[-1])}",

@@ -37,7 +37,8 @@ def test_happy_path_publishes_validated_features_and_terminates_the_cluster(happ
     featurize = report.reports["featurize_report.json"]
     assert featurize["images_found"] == run.upload.images + len(BAD_FILES)
     assert featurize["featurized"] == run.upload.images
-    assert featurize["quarantine_by_reason"] == {reason: 1 for _, _, reason in BAD_FILES}
+    reasons = {reason: n for reason, n in featurize["quarantine_by_reason"].items() if n}
+    assert reasons == {reason: 1 for _, _, reason in BAD_FILES}
     pca = report.reports["pca_report.json"]
     assert pca["k"] == 4 and len(pca["explained_variance"]) == 4
     assert 0 < pca["cumulative_explained_variance"][-1] <= 1
