@@ -20,10 +20,12 @@ DAG_FILE = REPO_ROOT / "dags" / "fruits_features.py"
 REGION = "eu-west-3"
 BUCKET = "fruits-test-bucket"
 
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="fruits-dag-tests-airflow-"))
-os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
-os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+# Never a developer's own Airflow: a fresh home and SQLite database for this test session.
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fruits-dag-tests-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT / "dags")
 os.environ.setdefault("FRUITS_EMR_POKE_INTERVAL", "1")
 for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
     os.environ.setdefault(name, "testing")
@@ -84,11 +86,11 @@ def emr_client(aws):
 
 @pytest.fixture(scope="session")
 def airflow_db():
-    """A migrated sqlite metadata database in the throwaway AIRFLOW_HOME; returns seconds it took."""
+    """A migrated SQLite metadata database in the throwaway AIRFLOW_HOME; returns seconds it took."""
     from airflow.utils import db
 
     started = time.perf_counter()
-    db.resetdb(skip_init=False)
+    db.initdb()
     return time.perf_counter() - started
 
 

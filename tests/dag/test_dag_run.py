@@ -45,7 +45,7 @@ def run(dag, **conf):
 
 def test_dry_run_plans_and_prices_without_a_cluster(dag, airflow_db, photos, s3_hook, emr_client, caplog):
     dag_run, states, seconds = run(dag, dry_run=True)
-    print(f"airflow db reset {airflow_db:.1f}s, dry-run dag.test {seconds:.1f}s")
+    print(f"airflow db init {airflow_db:.1f}s, dry-run dag.test {seconds:.1f}s")
     assert dag_run.state == "success"
     assert {t: states[t] for t in ("check_config", "plan_inputs", "estimate_cost", "should_start_cluster")} \
         == dict.fromkeys(("check_config", "plan_inputs", "estimate_cost", "should_start_cluster"), "success")

@@ -36,6 +36,15 @@ def test_short_circuit_skips_everything_after_it(dag):
     assert gate.get_flat_relative_ids(upstream=False) == set(MAIN_PATH[4:]) | {"terminate_cluster"}
 
 
+def test_gate_stops_on_dry_run_or_nothing_new(dag):
+    gate = dag.get_task("should_start_cluster").python_callable
+    plan = {"total_found": 10, "selected": 4, "deferred": 0}
+    estimate = {"estimated_eur": 0.13}
+    assert gate({"dry_run": False}, plan, estimate) is True
+    assert gate({"dry_run": True}, plan, estimate) is False
+    assert gate({"dry_run": False}, {**plan, "selected": 0}, estimate) is False
+
+
 def test_sensors_reschedule_and_take_ids_from_upstream(dag):
     for task_id in ("wait_featurize", "wait_pca"):
         sensor = dag.get_task(task_id)
