@@ -16,31 +16,12 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from fruits_emr.layout import RunLayout, split_s3_uri
+from fruits_emr.s3io import read_bytes, write_bytes
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 log = logging.getLogger(__name__)
-
-
-def read_bytes(s3_hook: S3Hook, uri: str) -> bytes:
-    """The whole content of one S3 object (``read_key`` would decode it as UTF-8 text).
-
-    Raises ``FileNotFoundError`` naming the URI when the object does not exist.
-    """
-    bucket, key = split_s3_uri(uri)
-    try:
-        return s3_hook.get_key(key, bucket_name=bucket).get()["Body"].read()
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-            raise FileNotFoundError(f"no S3 object at {uri}") from err
-        raise
-
-
-def write_bytes(s3_hook: S3Hook, uri: str, data: bytes) -> None:
-    """Replace one S3 object; a reader sees the old or the new content, never a mix."""
-    bucket, key = split_s3_uri(uri)
-    s3_hook.load_bytes(data, key=key, bucket_name=bucket, replace=True)
 
 
 def _uri_lines(text: str) -> list[str]:

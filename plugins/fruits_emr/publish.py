@@ -12,9 +12,9 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from fruits_emr.incremental import read_processed_uris, write_bytes, write_processed_uris
+from fruits_emr.incremental import read_processed_uris, write_processed_uris
 from fruits_emr.layout import RunLayout, run_key
-from fruits_emr.validation import read_json, read_parquet_prefix
+from fruits_emr.s3io import read_json, read_parquet_prefix, write_bytes
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook

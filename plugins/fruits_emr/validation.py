@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -20,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fruits_emr import plots
-from fruits_emr.incremental import read_bytes, read_input_list, write_bytes
-from fruits_emr.layout import RunLayout, split_s3_uri
+from fruits_emr.incremental import read_input_list
+from fruits_emr.layout import RunLayout
+from fruits_emr.s3io import prefix_size, read_json, read_parquet_prefix, write_bytes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -61,35 +61,6 @@ def _no_uris(name: str, uris: list[str]) -> Check:
     """A check that passes when ``uris`` is empty; lists the first few offenders when it is not."""
     observed = {"count": len(uris), "examples": sorted(uris)[:MAX_EXAMPLES]}
     return Check(name, not uris, observed, {"count": 0})
-
-
-def read_json(s3_hook: S3Hook, uri: str) -> dict:
-    return json.loads(read_bytes(s3_hook, uri))
-
-
-def parquet_objects(s3_hook: S3Hook, uri: str) -> list[dict]:
-    """Listing entries (``Key``, ``Size``...) of the Parquet part files under a dataset prefix."""
-    bucket, prefix = split_s3_uri(uri)
-    return [obj for obj in s3_hook.iter_file_metadata(prefix.rstrip("/") + "/", bucket_name=bucket)
-            if obj["Key"].endswith(".parquet")]
-
-
-def read_parquet_prefix(s3_hook: S3Hook, uri: str, columns: list[str] | None = None) -> pa.Table:
-    """All Parquet part files under ``uri`` as one pyarrow Table (``FileNotFoundError`` when none)."""
-    import pyarrow.parquet as pq
-
-    bucket, _ = split_s3_uri(uri)
-    objects = parquet_objects(s3_hook, uri)
-    if not objects:
-        raise FileNotFoundError(f"no Parquet files under {uri}")
-    with tempfile.TemporaryDirectory(prefix="fruits_parquet_") as tmp:
-        for obj in objects:
-            s3_hook.download_file(obj["Key"], bucket_name=bucket, local_path=tmp)
-        return pq.read_table(tmp, columns=columns)
-
-
-def prefix_size(s3_hook: S3Hook, uri: str) -> int:
-    return sum(obj["Size"] for obj in parquet_objects(s3_hook, uri))
 
 
 @dataclass(frozen=True)

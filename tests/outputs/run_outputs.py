@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fruits_emr.incremental import write_bytes
+from fruits_emr.s3io import write_bytes
 from fruits_emr.layout import RunLayout, run_key
 
 REGION = "eu-west-3"

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fruits_emr.incremental import plan_inputs, read_bytes, read_input_list, read_processed_uris
+from fruits_emr.incremental import plan_inputs, read_input_list, read_processed_uris
+from fruits_emr.s3io import read_bytes
 from fruits_emr.layout import split_s3_uri
 from fruits_emr.publish import PublishRefused, publish_run
 from fruits_emr.validation import ValidationError, validate_run

@@ -9,7 +9,7 @@ import math
 import pytest
 from PIL import Image
 
-from fruits_emr.incremental import read_bytes
+from fruits_emr.s3io import read_bytes
 from fruits_emr.validation import ValidationError, validate_run
 from tests.outputs.run_outputs import K, consistent_run
 
