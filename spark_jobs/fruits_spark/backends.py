@@ -1,0 +1,97 @@
+"""Selectable inference backends of the featurize job (``--backend``); Keras is the default and the reference.
+
+``tflite``: the driver builds MobileNetV2 from the weights it already loaded, converts it with Keras'
+own exporter (``model.export(format="litert")``, i.e. ``tf.lite.TFLiteConverter``) to a float32
+TFLite flatbuffer, and broadcasts those bytes. Each Python worker creates one LiteRT interpreter
+(``ai-edge-litert``; its default CPU path is the XNNPACK delegate) from the broadcast bytes and keeps it
+for all its batches, with ``tf_threads`` threads like the Keras path. ``make bench`` measured it at
+several times Keras' throughput with features matching Keras (cosine >= 0.999 on every image); see
+benchmarks/RESULTS.md. The package ``ai-edge-litert`` must be installed where the job runs.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from fruits_spark.errors import JobInputError
+from fruits_spark.model import Embedder, ProviderFactory, broadcast_keras_provider, build_mobilenet_v2
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from fruits_spark.weights import LoadedWeights
+
+KERAS = "keras"
+TFLITE = "tflite"
+
+_WORKER_INTERPRETERS: dict[str, Embedder] = {}  # one per Python worker process, keyed by weights sha256
+
+
+def to_tflite(model: Any) -> bytes:
+    """The Keras model as a float32 TFLite flatbuffer with a dynamic batch dimension."""
+    with tempfile.TemporaryDirectory(prefix="fruits-tflite-") as tmp:
+        path = Path(tmp) / "mobilenet_v2.tflite"
+        model.export(str(path), format="litert", verbose=False)
+        return path.read_bytes()
+
+
+def litert_embedder(model_content: bytes, threads: int) -> Embedder:
+    """An embedder over a TFLite flatbuffer; the interpreter's tensors are resized when the batch size changes."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=model_content, num_threads=threads)
+    input_index = interpreter.get_input_details()[0]["index"]
+    output_index = interpreter.get_output_details()[0]["index"]
+    allocated: dict[str, tuple[int, ...]] = {}
+
+    def embed(batch: np.ndarray) -> np.ndarray:
+        if allocated.get("shape") != batch.shape:
+            interpreter.resize_tensor_input(input_index, batch.shape)
+            interpreter.allocate_tensors()
+            allocated["shape"] = batch.shape
+        interpreter.set_tensor(input_index, np.ascontiguousarray(batch, dtype=np.float32))
+        interpreter.invoke()
+        return interpreter.get_tensor(output_index).copy()
+
+    return embed
+
+
+@dataclass(frozen=True)
+class BroadcastTfliteProvider:
+    """The TFLite flatbuffer from a Spark broadcast, one interpreter per worker process."""
+
+    model_content: Any  # pyspark Broadcast of bytes
+    weights_sha256: str
+    threads: int
+
+    def embedder(self) -> Embedder:
+        cached = _WORKER_INTERPRETERS.get(self.weights_sha256)
+        if cached is None:
+            _WORKER_INTERPRETERS.clear()
+            cached = _WORKER_INTERPRETERS[self.weights_sha256] = litert_embedder(self.model_content.value, self.threads)
+        return cached
+
+
+def broadcast_tflite_provider(spark: SparkSession, weights: LoadedWeights, tf_threads: int) -> BroadcastTfliteProvider:
+    """``ProviderFactory`` of the ``tflite`` backend: convert on the driver, broadcast the bytes once."""
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401  (fail on the driver, not in every task)
+    except ImportError as exc:
+        raise JobInputError(f"--backend {TFLITE} needs the package ai-edge-litert: {exc}") from exc
+    content = to_tflite(build_mobilenet_v2(weights.arrays))
+    return BroadcastTfliteProvider(spark.sparkContext.broadcast(content), weights.sha256, tf_threads)
+
+
+BACKENDS: dict[str, ProviderFactory] = {KERAS: broadcast_keras_provider, TFLITE: broadcast_tflite_provider}
+
+
+def provider_factory(backend: str) -> ProviderFactory:
+    """The ``ProviderFactory`` of a backend name; ``JobInputError`` naming the choices otherwise."""
+    try:
+        return BACKENDS[backend]
+    except KeyError:
+        raise JobInputError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}") from None

@@ -1,0 +1,75 @@
+"""Fixtures for the Spark job tests: one local[2] SparkSession, a weights file, generated images, one featurize run."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from fruits_emr.packaging import build_spark_lib_zip
+from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
+from image_factory import write_image_tree
+
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+
+@pytest.fixture(scope="session")
+def spark_lib_zip(tmp_path_factory) -> Path:
+    """The ``--py-files`` zip of fruits_spark, built from the source like the DAG does."""
+    return build_spark_lib_zip(tmp_path_factory.mktemp("pyfiles"))
+
+
+@pytest.fixture(scope="session")
+def spark(spark_lib_zip):
+    """local[2]; the Python workers import fruits_spark from the zip, as on the cluster."""
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("fruits-spark-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.addPyFile(str(spark_lib_zip))
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def weights_file(request, tmp_path_factory) -> Path:
+    """The real pretrained weights when ../shared has them, else a seeded-random file for structural tests."""
+    try:
+        return request.getfixturevalue("real_weights")
+    except pytest.skip.Exception:
+        return _random_weights_file(tmp_path_factory.mktemp("weights"))
+
+
+def _random_weights_file(folder: Path) -> Path:
+    import keras
+
+    keras.utils.set_random_seed(1234)
+    model = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(224, 224, 3), pooling="avg")
+    path = folder / "TEST_ONLY_seeded_random_mobilenet_v2_no_top.weights.h5"
+    model.save_weights(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def image_tree(tmp_path_factory) -> tuple[Path, dict[str, str | None]]:
+    """A generated class-per-folder tree and ``{file URI: expected quarantine reason or None}``."""
+    root = tmp_path_factory.mktemp("images")
+    return root, write_image_tree(root)
+
+
+@pytest.fixture(scope="session")
+def featurized(spark, weights_file, image_tree, tmp_path_factory):
+    """One featurize run over ``image_tree`` in 3 partitions: ``(args, report)``."""
+    out = tmp_path_factory.mktemp("featurized")
+    args = FeaturizeArgs(
+        input=str(image_tree[0]), output=str(out / "features"), quarantine=str(out / "quarantine"),
+        weights=str(weights_file), report=str(out / "featurize_report.json"), batch_size=8, partitions=3,
+    )
+    return args, run_featurize(spark, args)
+
