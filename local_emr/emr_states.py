@@ -45,13 +45,12 @@ def end_step(step: Any, state: str, message: str | None = None,
         step.failure_details = failure_details
 
 
-def cancel_unfinished_steps(cluster: Any, message: str) -> list[Any]:
-    """Cancel every PENDING or RUNNING step of the cluster; returns the cancelled steps."""
+def cancel_unfinished_steps(cluster: Any, message: str) -> None:
+    """Cancel every PENDING or RUNNING step of the cluster (a running one is stopped by the runner)."""
     with STATE_LOCK:
-        cancelled = [s for s in cluster.steps if s.state not in FINISHED_STEP_STATES]
-        for step in cancelled:
-            end_step(step, "CANCELLED", message)
-        return cancelled
+        for step in cluster.steps:
+            if step.state not in FINISHED_STEP_STATES:
+                end_step(step, "CANCELLED", message)
 
 
 def set_cluster_reason(cluster: Any, code: str, message: str) -> None:
