@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fruits_spark.backends import BACKENDS, KERAS
 from fruits_spark.decode import DEFAULT_MAX_PIXELS
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
 from fruits_spark.session import run_job
@@ -21,10 +22,12 @@ def parse_args(argv: list[str] | None = None) -> FeaturizeArgs:
     parser.add_argument("--tf-threads", type=_positive, help="TensorFlow threads per task (default spark.task.cpus)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
                         help="larger images are quarantined as too_many_pixels")
+    parser.add_argument("--backend", choices=sorted(BACKENDS), default=KERAS,
+                        help="how workers run MobileNetV2: keras (default, the reference) or a faster runtime")
     ns = parser.parse_args(argv)
     return FeaturizeArgs(input=ns.input, input_list=ns.input_list, output=ns.output, quarantine=ns.quarantine,
                          weights=ns.weights, report=ns.report, batch_size=ns.batch_size, tf_threads=ns.tf_threads,
-                         max_pixels=ns.max_pixels)
+                         max_pixels=ns.max_pixels, backend=ns.backend)
 
 
 def _positive(text: str) -> int:

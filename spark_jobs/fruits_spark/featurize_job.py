@@ -6,9 +6,13 @@ Pillow and runs the model on the whole batch -> the result is persisted once and
 ``features/`` and ``quarantine/`` Parquet -> the invariant ``images_found = featurized + quarantined``
 is checked (the job fails loudly otherwise) -> JSON report.
 
+Backends: ``args.backend`` (``--backend``) picks how workers run the model from ``fruits_spark.backends``
+(``keras``, the default and reference, or ``tflite``).
+
 Seam for benchmarks: ``run_featurize(spark, args, provider_factory=...)`` takes any
-:data:`fruits_spark.model.ProviderFactory`, so how a worker gets its model (broadcast Keras, naive
-per-batch reload, TFLite/ONNX/OpenVINO) is swapped without touching this module; see ``fruits_spark.model``.
+:data:`fruits_spark.model.ProviderFactory` instead of the backend's, so how a worker gets its model
+(broadcast Keras, naive per-batch reload, TFLite/ONNX/OpenVINO) is swapped without touching this module;
+see ``fruits_spark.model``.
 """
 from __future__ import annotations
 
@@ -24,9 +28,10 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, BinaryType, FloatType, StringType, StructField, StructType
 
 from fruits_spark import hadoop_fs
+from fruits_spark.backends import KERAS, provider_factory as backend_provider_factory
 from fruits_spark.decode import DEFAULT_MAX_PIXELS, REASON_CODES, Quarantine, decode_image
 from fruits_spark.inventory import Inventory, take_inventory
-from fruits_spark.model import FEATURE_DIM, ModelProvider, ProviderFactory, broadcast_keras_provider
+from fruits_spark.model import FEATURE_DIM, ModelProvider, ProviderFactory
 from fruits_spark.paths import escape_glob, is_hidden_from_spark, label_of
 from fruits_spark.session import task_cpus, temporary_conf
 from fruits_spark.weights import load_weights
@@ -56,6 +61,7 @@ class FeaturizeArgs:
     tf_threads: int | None = None  # default: spark.task.cpus
     max_pixels: int = DEFAULT_MAX_PIXELS
     partitions: int | None = None  # Python API only (tests, benchmarks): force this many featurize tasks
+    backend: str = KERAS  # how workers run the model: a name from fruits_spark.backends.BACKENDS
 
 
 class InvariantViolation(RuntimeError):
@@ -63,9 +69,13 @@ class InvariantViolation(RuntimeError):
 
 
 def run_featurize(
-    spark: SparkSession, args: FeaturizeArgs, provider_factory: ProviderFactory = broadcast_keras_provider
+    spark: SparkSession, args: FeaturizeArgs, provider_factory: ProviderFactory | None = None
 ) -> dict:
-    """Run the whole job in ``spark`` and return its report (also written to ``args.report`` if given)."""
+    """Run the whole job in ``spark`` and return its report (also written to ``args.report`` if given).
+
+    ``provider_factory`` defaults to the one of ``args.backend``.
+    """
+    provider_factory = provider_factory or backend_provider_factory(args.backend)
     inventory = take_inventory(spark, args.input, args.input_list)
     started = time.perf_counter()
     weights = load_weights(spark, args.weights)
