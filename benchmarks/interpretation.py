@@ -33,6 +33,16 @@ def pca_note(fit_s: dict[str, float]) -> str:
             "decomposition, so the cost per row stays flat and a cluster divides it by its cores.")
 
 
+def storage_note(storage: dict) -> str:
+    """Where the PCA output's bytes go, from the what-if layouts."""
+    what_if = storage["what_if"]
+    return (f"A float32 PCA row is {4 * storage['k']} bytes of incompressible floats while the 1280-d float32 "
+            f"features compress, and both files carry the path and label strings: the PCA column alone "
+            f"would give {what_if['pca_column_only_float32']['ratio']}x, float16 PCA values with path and label "
+            f"{what_if['pca_as_float16_with_path_label']['ratio']}x (the job's rows rewritten as-is by pyarrow, "
+            f"the baseline of these what-ifs: {what_if['pyarrow_rewrite_as_is']['ratio']}x).")
+
+
 def interpret(results: dict) -> list[str]:
     """One sentence per finding: targets, broadcast effect, runtimes, cost, caveats."""
     spark = results["spark"]
@@ -45,10 +55,13 @@ def interpret(results: dict) -> list[str]:
         f"PCA to k={results['storage']['k']} keeps {results['storage']['total_explained_variance']:.1%} "
         "of the variance of the real features "
         f"and cuts storage {results['storage_ratio']}x.",
+        storage_note(results["storage"]),
         f"At {results['cost']['images_per_vcpu_s']} images/s per vCPU, a million images cost "
         f"{results['eur_per_million_images']} EUR of marginal cluster time on Spot core nodes "
         f"({results['cost']['eur_per_million_images_on_demand']} EUR on demand; "
         f"{results['cost']['one_million_run_eur']} EUR for a one-off 1M-image run including provisioning).",
+        *(f"With the job's --backend {name}, the same model gives {cost['eur_per_million_images']} EUR per "
+          "million images." for name, cost in results["cost_by_backend"].items()),
         backend_decision(results["runtimes"]),
         *(f"In the Spark job, --backend {name.removeprefix('backend_')} runs at {rate} images/s, "
           f"{rate / spark['spark_images_per_s']:.2f}x the default Keras backend in the same rounds."

@@ -13,6 +13,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from benchmarks.storage_variants import pca_size_variants
 from fruits_spark.pca_job import PcaArgs, run_pca
 
 FEATURE_DIM = 1280
@@ -44,7 +45,10 @@ def pca_fit_seconds(spark: SparkSession, row_counts: list[int], workdir: Path,
 
 
 def storage_on_real_features(spark: SparkSession, features_dir: str, workdir: Path, k: int = PCA_K) -> dict:
-    """Run the PCA job on the featurize job's output; the sizes and variance kept come from its report."""
-    report = run_pca(spark, PcaArgs(input=features_dir, output=str(workdir / "pca_real"), k=k))
-    return {key: report[key] for key in ("images", "k", "features_bytes", "pca_bytes", "storage_ratio",
-                                         "total_explained_variance", "fit_s")}
+    """Run the PCA job on the featurize job's output; sizes and variance kept come from its report, plus
+    what-if sizes of other layouts of the same rows (``benchmarks.storage_variants``)."""
+    output = workdir / "pca_real"
+    report = run_pca(spark, PcaArgs(input=features_dir, output=str(output), k=k))
+    summary = {key: report[key] for key in ("images", "k", "features_bytes", "pca_bytes", "storage_ratio",
+                                            "total_explained_variance", "fit_s")}
+    return {**summary, "what_if": pca_size_variants(output, report["features_bytes"])}

@@ -97,6 +97,8 @@ def render_markdown(results: dict) -> str:
                [[name, r.get("images_per_s", "-"), r.get("vs_keras", "-"), r.get("min_cosine_vs_keras", "-"),
                  r.get("matches_keras", "-"), r.get("build_s", "-"), r.get("error", "")]
                 for name, r in runtimes.items()]),
+        "\nConversion paths that failed: " + " ".join(f"({i}) {note}" for i, note in
+                                                     enumerate(results["conversion_notes"], 1)) + "\n",
         "\n" + results["backend_decision"] + "\n",
         "\n## Spark featurize job (one local SparkSession, "
         f"{machine['cores']} task slots, {spark['tf_threads_per_task']} TF thread per task)\n",
@@ -108,10 +110,15 @@ def render_markdown(results: dict) -> str:
         "\n## PCA (the production PCA job, k=50)\n",
         _table(["rows (1280-d, synthetic)", "fit_s"], [[rows, s] for rows, s in results["pca_fit_s"].items()]),
         "\n" + results["pca_note"] + "\n",
-        "\nStorage on the real featurized images: "
-        + ", ".join(f"{k} {v}" for k, v in results["storage"].items()) + ".\n",
+        "\n### Storage on the real featurized images\n",
+        _table(["item", "value"], [[k, v] for k, v in results["storage"].items() if k != "what_if"]),
+        "\nWhat-if layouts of the same PCA rows (rewritten with pyarrow; features bytes / these bytes):\n",
+        _table(["layout", "bytes", "ratio"],
+               [[name, v["bytes"], v["ratio"]] for name, v in results["storage"]["what_if"].items()]),
         "\n## Cost (`fruits_emr.cost`, the model the DAG's cost guard uses)\n",
         _table(["item", "value"], [[k, v] for k, v in cost.items() if k != "assumptions"]
+               + [[f"eur_per_million_images with --backend {name}", c["eur_per_million_images"]]
+                  for name, c in results["cost_by_backend"].items()]
                + [[f"assumption: {k}", v] for k, v in cost["assumptions"].items()]),
         "\n## Interpretation\n",
         "\n".join(f"- {line}" for line in results["interpretation"]) + "\n",

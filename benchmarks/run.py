@@ -23,7 +23,7 @@ from benchmarks.machine import machine_info
 from benchmarks.pca_scaling import PCA_K, pca_fit_seconds, storage_on_real_features
 from benchmarks.reference import load_reference
 from benchmarks.report import check_targets, write_results
-from benchmarks.runtimes import REFERENCE, RUNTIMES
+from benchmarks.runtimes import CONVERSION_NOTES, REFERENCE, RUNTIMES
 from benchmarks.spark_featurize import measure_spark, start_session
 from benchmarks.timing import stopwatch
 
@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             spark.stop()
     cost = cost_summary(spark_results["spark_images_per_s"], cores)
+    cost_by_backend = {name.removeprefix("backend_"): cost_summary(rate, cores)
+                       for name, rate in spark_results["images_per_s_by_provider"].items()
+                       if name.startswith("backend_")}
     keras_rate = compared[REFERENCE]["images_per_s"]
     machine["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     results = {
@@ -109,9 +112,11 @@ def main(argv: list[str] | None = None) -> dict:
         "keras_batch_tuning": {str(size): round(rate, 2) for size, rate in tuning.items()},
         "rounds": args.rounds,
         "runtimes": compared,
+        "conversion_notes": list(CONVERSION_NOTES),
         "spark": spark_results,
         "storage": storage,
         "cost": cost,
+        "cost_by_backend": cost_by_backend,
     }
     results["targets"] = check_targets(results)
     results["backend_decision"] = backend_decision(compared)

@@ -3,10 +3,10 @@
 Everything runs in ONE local SparkSession with ``cores`` task slots. The first run with the default
 (broadcast) provider pays the one-off costs - JVM and session start, weights read on the driver,
 Python workers importing TensorFlow and building the model - reported together as ``spark_startup_s``.
-Then broadcast and naive runs alternate for ``rounds`` rounds; each run's time is the job's own
+Then broadcast, naive and ``--backend`` runs alternate for ``rounds`` rounds; each run's time is the job's own
 ``featurize_s`` (read, decode, inference, Parquet writes), the median is kept. The job's alternative
-backends (``fruits_spark.backends``, e.g. ``tflite``) join the rounds, so the end-to-end effect of a
-faster runtime is measured in the job itself.
+backends (``fruits_spark.backends``, e.g. ``tflite``, selected through ``FeaturizeArgs.backend`` like
+``--backend``) join the rounds, so the end-to-end effect of a faster runtime is measured in the job itself.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from benchmarks.providers import naive_reload_factory
 from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
 from fruits_spark.backends import BACKENDS, KERAS
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
-from fruits_spark.model import ProviderFactory, broadcast_keras_provider
+from fruits_spark.model import ProviderFactory
 
 WORKER_PATHS = (REPO_ROOT / "plugins", REPO_ROOT / "spark_jobs", REPO_ROOT)
 
@@ -45,10 +45,10 @@ def start_session(cores: int, driver_memory: str = "4g") -> tuple[SparkSession, 
 
 
 def featurize_once(spark: SparkSession, images: ImageSet, weights: Path, out: Path, batch_size: int,
-                   factory: ProviderFactory) -> dict:
-    """One featurize job run over ``images`` into ``out``; returns the job's report."""
+                   factory: ProviderFactory | None = None, backend: str = KERAS) -> dict:
+    """One featurize job run over ``images`` into ``out`` with ``backend`` (or ``factory``); the job's report."""
     args = FeaturizeArgs(input=str(images.root), output=str(out / "features"), quarantine=str(out / "quarantine"),
-                         weights=str(weights), batch_size=batch_size)
+                         weights=str(weights), batch_size=batch_size, backend=backend)
     report = run_featurize(spark, args, provider_factory=factory)
     if report["featurized"] != len(images.paths):
         raise RuntimeError(f"featurize job featurized {report['featurized']} of {len(images.paths)} images: {report}")
@@ -58,15 +58,16 @@ def featurize_once(spark: SparkSession, images: ImageSet, weights: Path, out: Pa
 def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet, weights: Path, batch_size: int,
                   rounds: int, workdir: Path, progress: Callable[[str], None] = print) -> dict:
     """Startup, steady-state throughput of broadcast Keras, naive reload and every other backend."""
-    first = featurize_once(spark, images, weights, workdir / "first", batch_size, broadcast_keras_provider)
+    first = featurize_once(spark, images, weights, workdir / "first", batch_size)
     progress(f"  first (cold) run: model load {first['model_load_s']} s, featurize {first['featurize_s']} s")
-    factories = {"broadcast": broadcast_keras_provider, "naive": naive_reload_factory(weights),
-                 **{f"backend_{name}": factory for name, factory in BACKENDS.items() if name != KERAS}}
+    variants = {"broadcast": (None, KERAS), "naive": (naive_reload_factory(weights), KERAS),
+                **{f"backend_{name}": (None, name) for name in BACKENDS if name != KERAS}}
 
     def timed(name: str) -> float:
-        return featurize_once(spark, images, weights, workdir / name, batch_size, factories[name])["featurize_s"]
+        factory, backend = variants[name]
+        return featurize_once(spark, images, weights, workdir / name, batch_size, factory, backend)["featurize_s"]
 
-    seconds = interleaved_rounds({name: (lambda name=name: timed(name)) for name in factories}, rounds, progress)
+    seconds = interleaved_rounds({name: (lambda name=name: timed(name)) for name in variants}, rounds, progress)
     rates = {name: median_rate(len(images.paths), values) for name, values in seconds.items()}
     steady_s = len(images.paths) / rates["broadcast"]
     return {

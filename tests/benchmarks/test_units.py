@@ -1,13 +1,16 @@
-"""Unit tests of the benchmark helpers: image set, agreement metric, interleaving, targets, cost wiring."""
+"""Unit tests of the benchmark helpers: image set, agreement metric, interleaving, targets, cost, storage."""
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.costing import cost_summary
 from benchmarks.images import decode_batch, generate_images, prepare_image_set
 from benchmarks.inference import min_cosine
 from benchmarks.report import REQUIRED_KEYS, check_targets, fastest_alternative, write_results
+from benchmarks.storage_variants import pca_size_variants
 from benchmarks.timing import interleaved_rounds, median_rate
 from fruits_emr.cost import ClusterShape, eur_per_million_images
 
@@ -80,3 +83,16 @@ def test_cost_goes_through_the_dag_cost_model():
         summary["eur_per_million_images"] / 2, abs=1e-4)
     assert summary["eur_per_million_images_on_demand"] > summary["eur_per_million_images"]
     assert summary["one_million_run_eur"] > summary["eur_per_million_images"]  # provisioning overhead on top
+
+
+def test_pca_size_variants_rewrite_the_same_rows(tmp_path):
+    rng = np.random.default_rng(0)
+    table = pa.table({"path": [f"s3://bucket/fruits/class/{i}.jpg" for i in range(200)],
+                      "label": ["class"] * 200,
+                      "pca": pa.array(list(rng.normal(size=(200, 50)).astype(np.float32)), pa.list_(pa.float32()))})
+    pq.write_table(table, tmp_path / "part-0.parquet")
+    variants = pca_size_variants(tmp_path, features_bytes=1_000_000)
+    assert variants["pca_as_float16_with_path_label"]["bytes"] < variants["pyarrow_rewrite_as_is"]["bytes"]
+    assert variants["pca_column_only_float32"]["bytes"] < variants["pyarrow_rewrite_as_is"]["bytes"]
+    for variant in variants.values():
+        assert variant["ratio"] == round(1_000_000 / variant["bytes"], 2)
