@@ -7,6 +7,7 @@ A throwaway ``AIRFLOW_HOME`` (SQLite), this repository's dags/ and plugins/, no 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -43,6 +44,8 @@ def airflow_environment(emulator: Emulator, airflow_home: Path, bucket: str, wei
         "FRUITS_EMR_POKE_INTERVAL": str(poke_interval_s),
         "PYTHONPATH": os.pathsep.join(
             str(REPO_ROOT / p) for p in ("plugins", "spark_jobs", ".")),
+        # `airflow standalone` starts its components as `airflow ...` commands: use this Python's
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         "SPARK_LOCAL_IP": env.get("SPARK_LOCAL_IP", "127.0.0.1"),
         "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
     })

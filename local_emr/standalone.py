@@ -2,13 +2,14 @@
 
 Starts the emulator, uploads sample images to its bucket, then runs ``airflow standalone`` (API
 server + UI, scheduler, DAG processor, triggerer) with the same environment as the demo, so
-``fruits_features`` can be triggered from http://localhost:8080. Ctrl-C stops both. The emulator
+``fruits_features`` can be triggered from http://localhost:8080. Ctrl-C (or SIGTERM) stops both. The emulator
 keeps its state in memory: every start begins with a fresh bucket. Airflow's home is
 ``.local/airflow-ui`` (kept between starts, so the generated admin password stays the same).
 """
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -44,11 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emulator on {emulator.endpoint_url}; Airflow UI on http://localhost:{args.port} "
               f"(home {airflow_home}); trigger 'fruits_features' there. Ctrl-C stops both.",
               flush=True)
+        # Airflow stops its components on SIGINT only; a shell that started us in the background
+        # made SIGINT ignored, which a child would inherit: give it the default handler back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         airflow = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env)
+        signal.signal(signal.SIGTERM, lambda *_: airflow.send_signal(signal.SIGINT))
         try:
             return airflow.wait()
-        except KeyboardInterrupt:
-            airflow.terminate()
+        except KeyboardInterrupt:  # Ctrl-C reached Airflow as well: let it shut down
             return airflow.wait()
 
 
