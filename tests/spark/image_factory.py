@@ -95,8 +95,8 @@ def bad_files() -> dict[str, tuple[bytes, str]]:
 def write_image_tree(root: Path, images_per_class: int = 4) -> dict[str, str | None]:
     """Write a class-per-folder tree under ``root``; return ``{file URI: expected reason or None}``.
 
-    Includes names Spark's readers skip (``_x.jpg``, ``.x.PNG``, a folder ``_drafts``) and upper-case
-    extensions, which must all be featurized like any other image.
+    Includes names Spark's readers skip (``_x.jpg``, ``.x.PNG``, a folder ``_drafts``), glob characters
+    in a name and upper-case extensions, which must all be featurized like any other image.
     """
     expected: dict[str, str | None] = {}
 
@@ -111,6 +111,7 @@ def write_image_tree(root: Path, images_per_class: int = 4) -> dict[str, str | N
             put(f"{label}/{n}.jpg", encode(class_image(seed * 100 + n % 2), "JPEG", quality=90), None)
     put("kiwi/UPPER.JPEG", encode(class_image(101), "JPEG"), None)
     put("kiwi/_underscore.jpg", encode(class_image(100), "JPEG"), None)
+    put("kiwi/photo [1] {copy}.jpg", encode(class_image(100), "JPEG"), None)  # glob characters in the name
     put("lemon/.dotted.PNG", encode(class_image(200), "PNG"), None)
     put("_drafts/0.png", encode(class_image(300), "PNG"), None)
     for name, content in odd_mode_images().items():

@@ -35,10 +35,11 @@ def test_every_good_image_gets_1280_float_features_and_its_label(spark, featuriz
     assert {row.weights_sha256 for row in rows} == {hashlib.sha256(weights_file.read_bytes()).hexdigest()}
 
 
-def test_hidden_names_and_folders_are_featurized_not_skipped(spark, featurized):
+def test_hidden_and_glob_like_names_are_featurized_not_skipped(spark, featurized):
     paths = {row.path for row in spark.read.parquet(featurized[0].output).select("path").collect()}
     assert {p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1] for p in paths} >= {
-        "kiwi/_underscore.jpg", "lemon/.dotted.PNG", "_drafts/0.png", "kiwi/UPPER.JPEG"}
+        "kiwi/_underscore.jpg", "lemon/.dotted.PNG", "_drafts/0.png", "kiwi/UPPER.JPEG",
+        "kiwi/photo [1] {copy}.jpg"}
 
 
 def test_quarantine_holds_every_bad_file_with_its_reason(spark, featurized, image_tree):
