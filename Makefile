@@ -15,7 +15,7 @@ env: $(STAMP)
 
 $(STAMP): requirements/lock.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip -q
+	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip
 	$(PY) -m pip install -q uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements/lock.txt
 	rm -f $(VENV)/.installed-* && touch $@
