@@ -5,6 +5,11 @@ index, because Spark silently skips names starting with ``_`` or ``.`` (and whol
 Files with an unsupported extension, zero-byte files (Spark's scan skips those too) and files named in
 ``--input-list`` that are not under ``--input`` are quarantined here without being read; the rest are
 the images to decode.
+
+Cost: the listing iterates Hadoop's ``RemoteIterator`` over py4j, a few JVM calls per file (measured here:
+20,000 files in about 100 s on 2 heavily shared cores). Fine for thousands to a few hundred thousand
+images; past that, a JVM-side listing (or trusting Spark's listing plus a targeted search for hidden
+names) would be the next step.
 """
 from __future__ import annotations
 
