@@ -26,10 +26,11 @@ INSTANCE_PRICES_USD: dict[str, tuple[int, float, float]] = {
     "c5.2xlarge": (8, 0.404, 0.085),
 }
 
-# Images per second per vCPU for the featurize step (decode + MobileNetV2 + Parquet write).
-# Measured by `make bench` (benchmarks/results.json, `spark_images_per_s` / cores) and rounded down
-# by half because an EC2 vCPU is a hyper-thread, not a core.
-DEFAULT_IMAGES_PER_VCPU_S = 20.0
+# Images per second per vCPU for the featurize step (decode + MobileNetV2 + Parquet write), Keras backend.
+# Measured by `make bench` on 2026-11-24 (benchmarks/results.json): `spark_images_per_s` 16.71 on 2 cores
+# = 8.36 per core, halved because an EC2 vCPU is a hyper-thread, not a core, and rounded down. That machine
+# was shared (load average 6-10 on 2 cores), so the value is pessimistic: the guard over- not under-estimates.
+DEFAULT_IMAGES_PER_VCPU_S = 4.0
 # Cluster provisioning + bootstrap (pip install of the Spark-side pins) + two Spark application starts.
 DEFAULT_OVERHEAD_MINUTES = 15.0
 DEFAULT_SPOT_DISCOUNT = 0.6  # typical Spot saving on m5/c5 in eu-west-3; a parameter, not a promise
