@@ -2,18 +2,22 @@
 
 ``running_emulator(workdir)`` is the one entry point, used by ``python -m local_emr serve``, the
 demo and the tests. Clients reach it with ``endpoint_url=emulator.endpoint_url`` and region
-``eu-west-3``; any access key works.
+``eu-west-3``; any access key works. moto keeps its state per process, so a process runs one emulator
+at a time and each starts from empty S3 and EMR (a step runner would otherwise run another emulator's
+steps, or stale ones, too).
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import boto3
+from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from local_emr import moto_patches
@@ -21,6 +25,7 @@ from local_emr.step_runner import StepRunner
 
 REGION = "eu-west-3"
 HOST = "127.0.0.1"
+_ONE_PER_PROCESS = threading.Lock()
 # moto accepts any credentials; clients still need some to sign requests.
 FAKE_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
@@ -64,14 +69,18 @@ def running_emulator(workdir: Path, port: int = 0, host: str = HOST,
 
     ``host="0.0.0.0"`` serves other machines too (a container); the endpoint stays 127.0.0.1.
     """
+    if not _ONE_PER_PROCESS.acquire(blocking=False):
+        raise RuntimeError("an emulator is already running in this process (moto's state is per process)")
     moto_patches.install()
+    moto_api_backend.reset()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
+    server = None
     runner = None
     try:
+        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        server.start()
         _, bound_port = server.get_host_and_port()
         emulator = Emulator(f"http://{HOST}:{bound_port}", REGION, workdir)
         runner = StepRunner(emulator.client("s3"), workdir, log, keep_step_dirs)
@@ -80,5 +89,7 @@ def running_emulator(workdir: Path, port: int = 0, host: str = HOST,
     finally:
         if runner is not None:
             runner.stop()
-        server.stop()
+        if server is not None:
+            server.stop()
+        _ONE_PER_PROCESS.release()
 

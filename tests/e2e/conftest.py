@@ -37,7 +37,7 @@ class PipelineRun:
     report: RunReport
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one emulator per process at a time: see local_emr.server
 def emulator(tmp_path_factory) -> Emulator:
     log_file = (tmp_path_factory.mktemp("e2e-emulator") / "emulator.log").open("a", buffering=1)
     workdir = tmp_path_factory.mktemp("e2e-emr")
@@ -46,7 +46,7 @@ def emulator(tmp_path_factory) -> Emulator:
     log_file.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def run_pipeline(emulator, real_weights, tmp_path_factory) -> Callable[..., PipelineRun]:
     """Run the DAG once on fresh sample images in a new bucket; ``weights``/``conf`` vary the run
     (``{bucket}`` in ``weights`` is replaced by the run's bucket); ``meanwhile(bucket)`` runs in a

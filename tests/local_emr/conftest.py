@@ -11,7 +11,7 @@ from local_emr.server import Emulator, running_emulator
 _bucket_numbers = itertools.count()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one emulator per process at a time: see local_emr.server
 def emulator(tmp_path_factory) -> Emulator:
     with running_emulator(tmp_path_factory.mktemp("local-emr"), log=lambda _: None) as running:
         yield running

@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 from emr_test_helpers import cluster_status, spark_step, step_state, wait_for_step, wait_until
 
 from local_emr import faults
+from local_emr.server import running_emulator
 
 SLEEPING_JOB = "import time\ntime.sleep(300)\n"
 
@@ -88,3 +89,11 @@ def test_injected_fault_fails_add_steps_after_the_steps_were_added(emr, bucket, 
     emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])
 
     assert len(emr.list_steps(ClusterId=cluster_id)["Steps"]) == 2
+
+
+def test_a_second_emulator_in_the_same_process_is_refused(emulator, tmp_path):
+    with pytest.raises(RuntimeError, match="already running in this process"):
+        with running_emulator(tmp_path):
+            pass
+    # The refused start did not disturb the running one.
+    assert emulator.client("s3").list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
