@@ -21,125 +21,30 @@ and region come from the `aws_default` connection.
 """
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import pendulum
 from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
-from airflow.sdk import DAG, Asset, chain, get_current_context, task
+from airflow.sdk import DAG, chain
 
-from fruits_emr.config import AWS_CONN_ID, EnvDefaults, RunConfig
+from fruits_emr.config import AWS_CONN_ID, EnvDefaults
 from fruits_emr.operators import AdoptingEmrCreateJobFlowOperator, IdempotentEmrAddStepsOperator
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.steps import FEATURIZE_STEP, PCA_STEP
+from fruits_emr.tasks import (
+    build_job_flow,
+    check_config,
+    estimate_cost,
+    plan_inputs,
+    publish,
+    should_start_cluster,
+    upload_artifacts,
+    validate,
+)
 
-log = logging.getLogger(__name__)
-
-LATEST_FEATURES = Asset(name="fruits_features_latest")
 POKE_INTERVAL_S = EnvDefaults.from_env().poke_interval_s
 RETRY_SAFELY = {"retries": 2, "retry_delay": timedelta(seconds=30)}
-
-
-def _s3_hook():
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    return S3Hook(aws_conn_id=AWS_CONN_ID)
-
-
-def _run_layout(cfg: dict):
-    return RunConfig.from_dict(cfg).layout(get_current_context()["run_id"])
-
-
-@task(doc_md="Validate Params + deployment settings (EU region, bucket, budget) before any AWS call.")
-def check_config(params: dict | None = None) -> dict:
-    from fruits_emr.config import connection_region, load_config
-
-    cfg = load_config(params or {}, connection_region(AWS_CONN_ID), EnvDefaults.from_env())
-    log.info("Run configuration: %s", cfg)
-    return cfg.to_dict()
-
-
-@task(doc_md="List new images (manifest-based), cap at max_images, write the run's input list.")
-def plan_inputs(cfg: dict) -> dict:
-    from fruits_emr import incremental
-
-    run_cfg = RunConfig.from_dict(cfg)
-    plan = incremental.plan_inputs(
-        _s3_hook(), _run_layout(cfg), run_cfg.input_uri, run_cfg.max_images, run_cfg.full_reprocess
-    )
-    log.info("Input plan: %s", plan)
-    return plan
-
-
-@task(multiple_outputs=True, doc_md="Cost guard: estimate the run's EUR cost; refuse it over budget.")
-def estimate_cost(cfg: dict, plan: dict) -> dict:
-    from fruits_emr.budget import check_budget, step_timeout_s
-
-    estimate = check_budget(RunConfig.from_dict(cfg), plan["selected"])
-    log.info("Cost estimate (within budget %.2f EUR): %s", cfg["budget_eur"], estimate.as_log_dict())
-    return {"estimate": estimate.as_log_dict(), "step_timeout_s": step_timeout_s(estimate)}
-
-
-@task.short_circuit(doc_md="Stop cleanly (no cluster) on a dry run or when there is no new image.")
-def should_start_cluster(cfg: dict, plan: dict, estimate: dict) -> bool:
-    if plan["selected"] == 0:
-        log.info("Nothing new to process (%d found, all already processed): stopping", plan["total_found"])
-        return False
-    if cfg["dry_run"]:
-        log.info(
-            "DRY RUN: would process %d images (%d deferred) for about %.2f EUR; no cluster started",
-            plan["selected"], plan["deferred"], estimate["estimated_eur"],
-        )
-        return False
-    return True
-
-
-@task(doc_md="Upload bootstrap, Spark jobs, their library zip and weights, keyed by content hash.")
-def upload_artifacts(cfg: dict) -> dict:
-    from fruits_emr.artifacts import upload_artifacts as upload
-
-    artifacts = upload(_s3_hook(), _run_layout(cfg), cfg["weights"])
-    log.info("Artifacts (uploaded now: %s): %s", artifacts.uploaded or "none", artifacts)
-    return artifacts.to_dict()
-
-
-@task(multiple_outputs=True, doc_md="Build the RunJobFlow request and the two Spark steps for this run.")
-def build_job_flow(cfg: dict, artifacts: dict) -> dict:
-    from fruits_emr.artifacts import Artifacts
-    from fruits_emr.job_flow import build_job_flow as job_flow
-    from fruits_emr.spark_sizing import size_executors
-    from fruits_emr.steps import build_steps
-
-    context = get_current_context()
-    run_cfg, layout, arts = RunConfig.from_dict(cfg), _run_layout(cfg), Artifacts.from_dict(artifacts)
-    sizing = size_executors(run_cfg.core_instance_type, run_cfg.core_instance_count)
-    return {
-        "job_flow": job_flow(run_cfg, layout, arts, sizing, context["dag"].dag_id, context["run_id"]),
-        "steps": build_steps(run_cfg, layout, arts, sizing),
-    }
-
-
-@task(doc_md="Check the outputs (counts, k dims, finite values, explained variance); write the report.")
-def validate(cfg: dict, plan: dict) -> dict:
-    from fruits_emr.validation import validate_run
-
-    run_cfg = RunConfig.from_dict(cfg)
-    return validate_run(
-        _s3_hook(), _run_layout(cfg), plan["selected"], run_cfg.k, run_cfg.min_explained_variance
-    )
-
-
-@task(outlets=[LATEST_FEATURES], doc_md="Point latest.json at this validated run; record processed keys.")
-def publish(cfg: dict) -> dict:
-    from fruits_emr.publish import publish_run
-
-    context = get_current_context()
-    layout = _run_layout(cfg)
-    published = publish_run(_s3_hook(), layout, context["run_id"])
-    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri, "run_uri": layout.run_uri}
-    return published
-
 
 with DAG(
     dag_id="fruits_features",
