@@ -27,10 +27,10 @@ INSTANCE_PRICES_USD: dict[str, tuple[int, float, float]] = {
 }
 
 # Images per second per vCPU for the featurize step (decode + MobileNetV2 + Parquet write), Keras backend.
-# Measured by `make bench` on 2026-11-24 (benchmarks/results.json): `spark_images_per_s` 16.71 on 2 cores
-# = 8.36 per core, halved because an EC2 vCPU is a hyper-thread, not a core, and rounded down. That machine
-# was shared (load average 6-10 on 2 cores), so the value is pessimistic: the guard over- not under-estimates.
-DEFAULT_IMAGES_PER_VCPU_S = 4.0
+# Measured by `make bench` on 2026-11-24 (benchmarks/results.json): `spark_images_per_s` 51.03 on 2 KVM
+# vCPUs = 25.5 per vCPU (an EC2 vCPU is the same unit). Taken at ~80 % (EMR nodes also run YARN and HDFS
+# daemons) so that the cost guard over- rather than under-estimates.
+DEFAULT_IMAGES_PER_VCPU_S = 20.0
 # Cluster provisioning + bootstrap (pip install of the Spark-side pins) + two Spark application starts.
 DEFAULT_OVERHEAD_MINUTES = 15.0
 DEFAULT_SPOT_DISCOUNT = 0.6  # typical Spot saving on m5/c5 in eu-west-3; a parameter, not a promise

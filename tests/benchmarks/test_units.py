@@ -77,8 +77,8 @@ def test_writer_refuses_results_without_a_required_key(tmp_path):
 def test_cost_goes_through_the_dag_cost_model():
     shape = ClusterShape()
     summary = cost_summary(spark_images_per_s=80.0, local_cores=2, shape=shape)
-    assert summary["images_per_vcpu_s"] == 20.0  # 80 / 2 cores / 2 hyper-threads per core
-    assert summary["eur_per_million_images"] == round(eur_per_million_images(20.0, shape), 4)
+    assert summary["images_per_vcpu_s"] == 40.0  # 80 / 2 local cores, each a vCPU like EC2's
+    assert summary["eur_per_million_images"] == round(eur_per_million_images(40.0, shape), 4)
     assert cost_summary(160.0, 2, shape)["eur_per_million_images"] == pytest.approx(
         summary["eur_per_million_images"] / 2, abs=1e-4)
     assert summary["eur_per_million_images_on_demand"] > summary["eur_per_million_images"]
