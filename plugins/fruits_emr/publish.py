@@ -12,9 +12,9 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from fruits_emr.incremental import read_processed_uris, write_processed_uris
+from fruits_emr.incremental import read_input_list, read_processed_uris, write_processed_uris
 from fruits_emr.layout import RunLayout, run_key
-from fruits_emr.s3io import read_json, read_parquet_prefix, write_bytes
+from fruits_emr.s3io import read_json, write_bytes
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -38,18 +38,14 @@ def _validated_report(s3_hook: S3Hook, layout: RunLayout) -> dict:
     return report
 
 
-def processed_uris(s3_hook: S3Hook, layout: RunLayout) -> set[str]:
-    """Every input this run accounted for: the featurized (pca/) plus the quarantined paths."""
-    return {path for uri in (layout.pca_uri, layout.quarantine_uri)
-            for path in read_parquet_prefix(s3_hook, uri, ["path"]).column("path").to_pylist()}
-
-
 def publish_run(s3_hook: S3Hook, layout: RunLayout, run_id: str) -> dict:
     """Merge this run's inputs into the manifest, then write ``latest.json``; returns the pointer."""
     if run_key(run_id) != layout.run_key:
         raise ValueError(f"run id {run_id!r} does not belong to the layout of run {layout.run_key!r}")
     report = _validated_report(s3_hook, layout)
-    new = processed_uris(s3_hook, layout)
+    # Validation proved pca/ + quarantine/ hold exactly the input list (no image lost, none unexpected,
+    # no duplicate), so the small input list stands for them: no need to download the Parquet again.
+    new = set(read_input_list(s3_hook, layout))
     before = read_processed_uris(s3_hook, layout)
     merged = before | new
     write_processed_uris(s3_hook, layout, merged)
