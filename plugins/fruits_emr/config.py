@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from fruits_emr.cost import INSTANCE_PRICES_USD, ClusterShape
-from fruits_emr.layout import RunLayout, run_key, s3_uri
+from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
 
 AWS_CONN_ID = "aws_default"
 DEFAULT_REGION = "eu-west-3"
@@ -113,8 +113,8 @@ def _problems(cfg: RunConfig) -> list[str]:
         value = getattr(cfg, name)
         if not value.strip("/") or not _PREFIX.fullmatch(value) or "//" in value.strip("/"):
             problems.append(f"{name} {value!r} must be a non-empty S3 key prefix like 'fruits/raw'")
-    if cfg.input_prefix.strip("/") == cfg.output_prefix.strip("/"):
-        problems.append("input_prefix and output_prefix must differ")
+    if prefixes_overlap(cfg.bucket, cfg.input_prefix, cfg.bucket, cfg.output_prefix):
+        problems.append("input_prefix and output_prefix must differ and neither may contain the other")
     if not (cfg.weights == WEIGHTS_IMAGENET or cfg.weights.startswith("s3://") or os.path.isfile(cfg.weights)):
         problems.append(
             f"weights {cfg.weights!r} must be 'imagenet', an s3:// URI or an existing local file "

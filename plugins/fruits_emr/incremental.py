@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from fruits_emr.layout import RunLayout, split_s3_uri
+from fruits_emr.layout import RunLayout, folder_prefix, prefixes_overlap, split_s3_uri
 from fruits_emr.s3io import read_bytes, write_bytes
 
 if TYPE_CHECKING:
@@ -52,24 +52,17 @@ def write_processed_uris(s3_hook: S3Hook, layout: RunLayout, uris: Iterable[str]
     write_bytes(s3_hook, layout.manifest_uri, gzip.compress(text.encode("utf-8"), mtime=0))
 
 
-def _folder(uri: str) -> tuple[str, str]:
-    """Bucket and key prefix ending in "/" ("" for the bucket root): "images" never matches "images-old"."""
-    bucket, prefix = split_s3_uri(uri)
-    prefix = prefix.strip("/")
-    return bucket, f"{prefix}/" if prefix else ""
-
-
 def _refuse_overlap(input_uri: str, layout: RunLayout) -> None:
     """Inputs and outputs must not contain each other, or a run would process earlier runs' outputs."""
-    (in_bucket, inputs), (out_bucket, outputs) = _folder(input_uri), _folder(layout.root_uri)
-    if in_bucket == out_bucket and (inputs.startswith(outputs) or outputs.startswith(inputs)):
+    if prefixes_overlap(*split_s3_uri(input_uri), *split_s3_uri(layout.root_uri)):
         raise ValueError(f"input prefix {input_uri!r} and output prefix {layout.root_uri!r} overlap; "
                          "use separate prefixes")
 
 
 def list_input_uris(s3_hook: S3Hook, input_uri: str) -> list[str]:
     """Every object under ``input_uri`` as ``s3://`` URIs (all pages); folder markers are skipped."""
-    bucket, prefix = _folder(input_uri)
+    bucket, prefix = split_s3_uri(input_uri)
+    prefix = folder_prefix(prefix)
     try:
         keys = s3_hook.list_keys(bucket_name=bucket, prefix=prefix)
     except ClientError as err:

@@ -34,6 +34,18 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+def folder_prefix(prefix: str) -> str:
+    """A key prefix as a folder, ending in "/" ("" for the bucket root), so "images" never matches "images-old"."""
+    prefix = prefix.strip("/")
+    return f"{prefix}/" if prefix else ""
+
+
+def prefixes_overlap(bucket_a: str, prefix_a: str, bucket_b: str, prefix_b: str) -> bool:
+    """Whether one key prefix contains the other, as folders."""
+    folder_a, folder_b = folder_prefix(prefix_a), folder_prefix(prefix_b)
+    return bucket_a == bucket_b and (folder_a.startswith(folder_b) or folder_b.startswith(folder_a))
+
+
 @dataclass(frozen=True)
 class RunLayout:
     """The S3 locations of one run's inputs, outputs and the shared pointers."""

@@ -95,3 +95,9 @@ def test_connection_region_comes_from_the_airflow_connection(monkeypatch, region
     # an endpoint nobody listens on: reading the region must not need it
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection("http://127.0.0.1:9", region))
     assert connection_region() == region
+
+
+@pytest.mark.parametrize("input_prefix, output_prefix", [("fruits", "fruits/features"), ("fruits/raw/x", "fruits/raw")])
+def test_nested_input_and_output_prefixes_are_refused_before_any_aws_call(input_prefix, output_prefix):
+    with pytest.raises(ConfigError, match="neither may contain the other"):
+        load_config(default_params(input_prefix=input_prefix, output_prefix=output_prefix), "eu-west-3", ENV)

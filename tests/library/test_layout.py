@@ -1,7 +1,7 @@
 """Run layout: run keys are safe, every artefact of a run sits under the run prefix."""
 import pytest
 
-from fruits_emr.layout import RunLayout, run_key, s3_uri, split_s3_uri
+from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri, split_s3_uri
 
 
 def test_run_key_replaces_characters_unsafe_for_s3_and_emr_names():
@@ -39,3 +39,18 @@ def test_run_outputs_are_under_the_run_prefix_and_shared_pointers_are_not():
     assert all(uri.startswith("s3://bucket/features/v1/runs/run-1/") for uri in run_outputs)
     for shared in (layout.latest_uri, layout.manifest_uri, layout.artifacts_uri, layout.logs_uri):
         assert shared.startswith("s3://bucket/features/v1/") and "/runs/" not in shared
+
+
+@pytest.mark.parametrize(
+    "a, b, overlap",
+    [
+        (("b", "fruits/images"), ("b", "fruits/images/"), True),
+        (("b", "fruits"), ("b", "fruits/features"), True),
+        (("b", ""), ("b", "anything"), True),
+        (("b", "fruits/images"), ("b", "fruits/images-old"), False),
+        (("b", "fruits/images"), ("other", "fruits/images"), False),
+    ],
+)
+def test_prefixes_overlap_as_folders(a, b, overlap):
+    assert prefixes_overlap(*a, *b) is overlap
+    assert prefixes_overlap(*b, *a) is overlap
