@@ -11,7 +11,8 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
-from fruits_emr.cost import INSTANCE_PRICES_USD, ClusterShape
+from fruits_emr.cost import ClusterShape
+from fruits_emr.instance_types import INSTANCE_TYPES, known_types
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
 
 AWS_CONN_ID = "aws_default"
@@ -129,11 +130,8 @@ def _problems(cfg: RunConfig) -> list[str]:
             f"core_instance_count must be between 1 and {MAX_CORE_INSTANCES}, got {cfg.core_instance_count}"
         )
     for name in ("primary_instance_type", "core_instance_type"):
-        if getattr(cfg, name) not in INSTANCE_PRICES_USD:
-            problems.append(
-                f"{name} {getattr(cfg, name)!r} has no known price; choose one of "
-                f"{', '.join(sorted(INSTANCE_PRICES_USD))}"
-            )
+        if getattr(cfg, name) not in INSTANCE_TYPES:
+            problems.append(f"{name} {getattr(cfg, name)!r} is not a known instance type; choose one of {known_types()}")
     if not cfg.budget_eur > 0:
         problems.append(f"budget_eur must be > 0, got {cfg.budget_eur}")
     if not 0.0 < cfg.min_explained_variance <= 1.0:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from fruits_emr.artifacts import Artifacts
 from fruits_emr.config import RunConfig
-from fruits_emr.cost import INSTANCE_PRICES_USD
+from fruits_emr.instance_types import INSTANCE_TYPES, instance_type
 from fruits_emr.layout import RunLayout
-from fruits_emr.spark_sizing import YARN_MEMORY_MB, SparkSizing
+from fruits_emr.spark_sizing import SparkSizing
 
 EMR_RELEASE_LABEL = "emr-7.13.0"  # newest emr-7.x in the EMR Release Guide, Nov 2026 (Spark 3.5.6)
 PROJECT_TAG = "fruits-emr"
@@ -25,17 +25,17 @@ def cluster_name(layout: RunLayout) -> str:
     return f"{CLUSTER_NAME_PREFIX}-{layout.run_key}"
 
 
-def interchangeable_types(instance_type: str) -> list[str]:
-    """``instance_type`` first, then the priced types with the same vCPUs and YARN memory.
+def interchangeable_types(type_name: str) -> list[str]:
+    """``type_name`` first, then the known types with the same vCPUs and YARN memory.
 
     Spot capacity is likelier with more types to choose from, and the Spark sizing holds for all.
     """
-    shape = (INSTANCE_PRICES_USD[instance_type][0], YARN_MEMORY_MB[instance_type])
+    wanted = instance_type(type_name)
     others = sorted(
-        t for t in YARN_MEMORY_MB
-        if t != instance_type and (INSTANCE_PRICES_USD[t][0], YARN_MEMORY_MB[t]) == shape
+        t.name for t in INSTANCE_TYPES.values()
+        if t.name != type_name and (t.vcpus, t.yarn_memory_mb) == (wanted.vcpus, wanted.yarn_memory_mb)
     )
-    return [instance_type, *others]
+    return [type_name, *others]
 
 
 def _fleet(name: str, role: str, types: list[str], count: int, spot: bool) -> dict:

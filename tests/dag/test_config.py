@@ -67,9 +67,9 @@ def test_weights_must_be_imagenet_s3_or_an_existing_file(tmp_path):
         load_config(default_params(), "eu-west-3", env)
 
 
-def test_unpriced_instance_type_is_refused():
+def test_unknown_instance_type_is_refused():
     env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
-    with pytest.raises(ConfigError, match="'p5.48xlarge' has no known price"):
+    with pytest.raises(ConfigError, match="'p5.48xlarge' is not a known instance type"):
         load_config(default_params(), "eu-west-3", env)
 
 

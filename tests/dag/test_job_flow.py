@@ -7,7 +7,8 @@ from fruits_emr.artifacts import Artifacts
 from fruits_emr.config import EnvDefaults, load_config
 from fruits_emr.job_flow import EMR_RELEASE_LABEL, build_job_flow, cluster_name, interchangeable_types
 from fruits_emr.params import dag_params
-from fruits_emr.spark_sizing import YARN_MEMORY_MB, size_executors
+from fruits_emr.instance_types import INSTANCE_TYPES
+from fruits_emr.spark_sizing import size_executors
 from fruits_emr.steps import build_steps
 
 RUN_ID = "manual__2026-11-24T06:00:00+00:00"
@@ -73,10 +74,10 @@ def test_interchangeable_types_share_vcpus_and_memory():
     assert interchangeable_types("c5.xlarge") == ["c5.xlarge"]
 
 
-@pytest.mark.parametrize("itype", sorted(YARN_MEMORY_MB))
+@pytest.mark.parametrize("itype", sorted(INSTANCE_TYPES))
 def test_spark_sizing_fits_in_the_node(itype):
     sizing = size_executors(itype, 3)
-    assert sizing.executor_memory_mb + sizing.executor_overhead_mb <= YARN_MEMORY_MB[itype]
+    assert sizing.executor_container_mb <= INSTANCE_TYPES[itype].yarn_memory_mb
     assert sizing.executor_cores % sizing.task_cpus == 0 and sizing.tf_threads == sizing.task_cpus
     defaults = sizing.spark_defaults()
     assert defaults["spark.executor.instances"] == "3"
