@@ -14,9 +14,11 @@ Nightly, and on demand from the trigger form. Each run:
 6. **validate** the outputs (counts, dimensions, explained variance; report + plots) and **publish**
    the run as `latest.json` (the `fruits_features_latest` asset) only when valid.
 
-**terminate_cluster** is a teardown: it runs whatever happened once the cluster exists, and a failed
-step still fails the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`.
-Deployment settings: `FRUITS_EMR_BUCKET`, `FRUITS_EMR_WEIGHTS`, `FRUITS_EMR_POKE_INTERVAL`; AWS access
+**terminate_cluster** is a teardown: it runs whatever happened once the job flow is built, terminates
+the run's clusters by id and by tag (deployment id + idempotency token), and a failed step still fails
+the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`.
+Deployment settings: `FRUITS_EMR_BUCKET`, `FRUITS_EMR_WEIGHTS`, `FRUITS_EMR_POKE_INTERVAL`,
+`FRUITS_EMR_DEPLOYMENT_ID`; AWS access
 and region come from the `aws_default` connection.
 """
 from __future__ import annotations
@@ -24,11 +26,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.sdk import DAG, chain
 
 from fruits_emr.config import AWS_CONN_ID, EnvDefaults
-from fruits_emr.operators import AdoptingEmrCreateJobFlowOperator, IdempotentEmrAddStepsOperator
+from fruits_emr.operators import (
+    AdoptingEmrCreateJobFlowOperator,
+    IdempotentEmrAddStepsOperator,
+    RunClustersTerminateOperator,
+)
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.steps import FEATURIZE_STEP, PCA_STEP
@@ -92,10 +97,11 @@ with DAG(
         )
         for step in (FEATURIZE_STEP, PCA_STEP)
     )
-    terminate_cluster = EmrTerminateJobFlowOperator(
+    terminate_cluster = RunClustersTerminateOperator(
         task_id="terminate_cluster",
-        doc_md="Teardown: terminate the cluster whatever happened to the steps.",
+        doc_md="Teardown: terminate the run's clusters (id from XCom and by tag) whatever happened.",
         job_flow_id=create_cluster.output,
+        job_flow_overrides=spec["job_flow"],
         aws_conn_id=AWS_CONN_ID,
     )
 
@@ -103,4 +109,6 @@ with DAG(
         cfg, plan, estimate, go, artifacts, spec, create_cluster, add_steps,
         wait_featurize, wait_pca, validate(cfg, plan), publish(cfg),
     )
-    wait_pca >> terminate_cluster.as_teardown(setups=create_cluster)
+    # build_job_flow is a setup too, so the teardown also runs when create_cluster failed after EMR
+    # had started a cluster whose id never reached XCom.
+    wait_pca >> terminate_cluster.as_teardown(setups=[spec, create_cluster])

@@ -28,6 +28,9 @@ MAX_CORE_INSTANCES = 20
 K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# Part of cluster names and tags: lower-case letters, digits and inner dashes, at most 32 characters.
+_DEPLOYMENT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
+DEFAULT_DEPLOYMENT_ID = "default"
 _PREFIX = re.compile(r"[A-Za-z0-9!_.*'()/-]+")
 
 
@@ -44,6 +47,7 @@ class EnvDefaults:
     poke_interval_s: float
     primary_instance_type: str
     core_instance_type: str
+    deployment_id: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EnvDefaults":
@@ -53,6 +57,7 @@ class EnvDefaults:
             poke_interval_s=float(env.get("FRUITS_EMR_POKE_INTERVAL", "60")),
             primary_instance_type=env.get("FRUITS_EMR_PRIMARY_INSTANCE_TYPE", "m5.xlarge"),
             core_instance_type=env.get("FRUITS_EMR_CORE_INSTANCE_TYPE", "m5.xlarge"),
+            deployment_id=env.get("FRUITS_EMR_DEPLOYMENT_ID", DEFAULT_DEPLOYMENT_ID),
         )
 
 
@@ -61,6 +66,7 @@ class RunConfig:
     """Everything one run needs to know; built by ``load_config``, passed between tasks as a dict."""
 
     region: str
+    deployment_id: str
     bucket: str
     input_prefix: str
     output_prefix: str
@@ -108,6 +114,11 @@ def _problems(cfg: RunConfig) -> list[str]:
             f"region {cfg.region!r} is not an EU region; allowed: {', '.join(sorted(EU_REGIONS))} "
             f"(set region_name in the {AWS_CONN_ID!r} connection)"
         )
+    if not _DEPLOYMENT_ID.fullmatch(cfg.deployment_id):
+        problems.append(
+            f"deployment id {cfg.deployment_id!r} must be 1-32 lower-case letters, digits or inner dashes "
+            "(set FRUITS_EMR_DEPLOYMENT_ID)"
+        )
     if not _BUCKET.fullmatch(cfg.bucket):
         problems.append(f"bucket {cfg.bucket!r} is not a valid S3 bucket name (set FRUITS_EMR_BUCKET)")
     for name in ("input_prefix", "output_prefix"):
@@ -147,6 +158,7 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
     try:
         cfg = RunConfig(
             region=region or DEFAULT_REGION,
+            deployment_id=env.deployment_id,
             bucket=env.bucket,
             input_prefix=str(params["input_prefix"]),
             output_prefix=str(params["output_prefix"]),

@@ -1,9 +1,15 @@
 """The RunJobFlow request of one run: a short-lived, tagged EMR cluster sized for the featurize step.
 
-Safety nets besides the DAG's teardown: an idle ``AutoTerminationPolicy``, and a cluster name that
-carries the run key so a retried create task can find (and adopt) the cluster it already started.
+Safety nets besides the DAG's teardown: an idle ``AutoTerminationPolicy``, and tags that carry the
+deployment id and an idempotency token of (deployment id, run id). RunJobFlow takes no client token
+(the RunJobFlow request members of the EMR API model in botocore have none), so the tags are
+what makes creation idempotent: a retried create task adopts the cluster carrying its token, and the
+teardown finds the run's clusters by it even when no cluster id reached XCom. A staging Airflow in
+the same account has another deployment id, so it never adopts nor terminates production's clusters.
 """
 from __future__ import annotations
+
+import hashlib
 
 from fruits_emr.artifacts import Artifacts
 from fruits_emr.config import RunConfig
@@ -18,11 +24,29 @@ IDLE_TIMEOUT_S = 15 * 60
 SPOT_TIMEOUT_MINUTES = 10
 JOB_FLOW_ROLE = "EMR_EC2_DefaultRole"
 SERVICE_ROLE = "EMR_DefaultRole"
+DEPLOYMENT_TAG = "fruits-emr:deployment-id"
+TOKEN_TAG = "fruits-emr:idempotency-token"
 
 
-def cluster_name(layout: RunLayout) -> str:
-    """The cluster's name, unique per run: what a retried create task looks for."""
-    return f"{CLUSTER_NAME_PREFIX}-{layout.run_key}"
+def cluster_name(deployment_id: str, layout: RunLayout) -> str:
+    """The cluster's name, for people: deployment and run (adoption goes by tags, not by name)."""
+    return f"{CLUSTER_NAME_PREFIX}-{deployment_id}-{layout.run_key}"
+
+
+def idempotency_token(deployment_id: str, run_id: str) -> str:
+    """The same for every try of one run in one deployment, different for anything else."""
+    return hashlib.sha256(f"{deployment_id}\n{run_id}".encode()).hexdigest()[:32]
+
+
+def run_tags(deployment_id: str, dag_id: str, run_id: str) -> list[dict[str, str]]:
+    """The cluster's tags: cost allocation, and the deployment id + token that identify the run's clusters."""
+    return [
+        {"Key": "project", "Value": PROJECT_TAG},
+        {"Key": "dag_id", "Value": dag_id},
+        {"Key": "run_id", "Value": run_id},
+        {"Key": DEPLOYMENT_TAG, "Value": deployment_id},
+        {"Key": TOKEN_TAG, "Value": idempotency_token(deployment_id, run_id)},
+    ]
 
 
 def interchangeable_types(type_name: str) -> list[str]:
@@ -69,7 +93,7 @@ def build_job_flow(
 ) -> dict:
     """The keyword arguments of ``RunJobFlow`` (``EmrCreateJobFlowOperator.job_flow_overrides``)."""
     return {
-        "Name": cluster_name(layout),
+        "Name": cluster_name(cfg.deployment_id, layout),
         "ReleaseLabel": EMR_RELEASE_LABEL,
         "Applications": [{"Name": "Spark"}],
         "LogUri": layout.logs_uri,
@@ -99,9 +123,5 @@ def build_job_flow(
         "JobFlowRole": JOB_FLOW_ROLE,
         "ServiceRole": SERVICE_ROLE,
         "VisibleToAllUsers": True,
-        "Tags": [
-            {"Key": "project", "Value": PROJECT_TAG},
-            {"Key": "dag_id", "Value": dag_id},
-            {"Key": "run_id", "Value": run_id},
-        ],
+        "Tags": run_tags(cfg.deployment_id, dag_id, run_id),
     }

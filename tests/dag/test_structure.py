@@ -21,7 +21,10 @@ def test_terminate_is_the_clusters_teardown(dag):
     terminate = dag.get_task("terminate_cluster")
     assert terminate.is_teardown and terminate.trigger_rule == TriggerRule.ALL_DONE_SETUP_SUCCESS
     assert dag.get_task("create_cluster").is_setup
-    assert terminate.upstream_task_ids == {"create_cluster", "wait_pca"}  # after the last step, whatever it did
+    # build_job_flow is a setup too: the teardown runs even when create_cluster failed (no id in XCom)
+    assert dag.get_task("build_job_flow").is_setup
+    assert terminate.upstream_task_ids == {"build_job_flow", "create_cluster", "wait_pca"}
+    assert {"job_flow_id", "job_flow_overrides"} <= set(terminate.template_fields)
     assert terminate.downstream_task_ids == set()
 
 
