@@ -17,7 +17,11 @@ from fruits_emr.instance_types import INSTANCE_TYPES, instance_type
 from fruits_emr.layout import RunLayout
 from fruits_emr.spark_sizing import SparkSizing
 
-EMR_RELEASE_LABEL = "emr-7.13.0"  # newest emr-7.x in the EMR Release Guide, Nov 2026 (Spark 3.5.6)
+EMR_RELEASE_LABEL = "emr-7.13.0"  # newest emr-7.x in the EMR Release Guide, Nov 2026
+# The Apache Spark each release runs (EMR Release Guide, "Spark release history": emr-7.13.0 ships
+# 3.5.6-amzn-2, emr-7.12.0 3.5.6-amzn-1). requirements/emr-spark.txt pins the Spark of
+# EMR_RELEASE_LABEL for the runtime-parity tests; a test fails when the two drift apart.
+EMR_SPARK_VERSIONS = {"emr-7.12.0": "3.5.6", "emr-7.13.0": "3.5.6"}
 PROJECT_TAG = "fruits-emr"
 CLUSTER_NAME_PREFIX = "fruits-features"
 IDLE_TIMEOUT_S = 15 * 60
