@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from fruits_emr.cost import ClusterShape
 from fruits_emr.instance_types import INSTANCE_TYPES, known_types
+from fruits_emr.key_prefix import PREFIX_RULE, is_valid_prefix, normalised_prefix
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
 
 AWS_CONN_ID = "aws_default"
@@ -31,7 +32,6 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Part of cluster names and tags: lower-case letters, digits and inner dashes, at most 32 characters.
 _DEPLOYMENT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 DEFAULT_DEPLOYMENT_ID = "default"
-_PREFIX = re.compile(r"[A-Za-z0-9!_.*'()/-]+")
 
 
 class ConfigError(ValueError):
@@ -123,9 +123,10 @@ def _problems(cfg: RunConfig) -> list[str]:
         problems.append(f"bucket {cfg.bucket!r} is not a valid S3 bucket name (set FRUITS_EMR_BUCKET)")
     for name in ("input_prefix", "output_prefix"):
         value = getattr(cfg, name)
-        if not value.strip("/") or not _PREFIX.fullmatch(value) or "//" in value.strip("/"):
-            problems.append(f"{name} {value!r} must be a non-empty S3 key prefix like 'fruits/raw'")
-    if prefixes_overlap(cfg.bucket, cfg.input_prefix, cfg.bucket, cfg.output_prefix):
+        if not is_valid_prefix(value):
+            problems.append(f"{name} {value!r} must be {PREFIX_RULE}")
+    input_folder, output_folder = normalised_prefix(cfg.input_prefix), normalised_prefix(cfg.output_prefix)
+    if prefixes_overlap(cfg.bucket, input_folder, cfg.bucket, output_folder):
         problems.append("input_prefix and output_prefix must differ and neither may contain the other")
     if not (cfg.weights == WEIGHTS_IMAGENET or cfg.weights.startswith("s3://") or os.path.isfile(cfg.weights)):
         problems.append(
@@ -147,6 +148,11 @@ def _problems(cfg: RunConfig) -> list[str]:
         problems.append(f"budget_eur must be > 0, got {cfg.budget_eur}")
     if not 0.0 < cfg.min_explained_variance <= 1.0:
         problems.append(f"min_explained_variance must be in (0, 1], got {cfg.min_explained_variance}")
+    elif cfg.min_explained_variance >= 1.0 and cfg.k < K_MAX:
+        problems.append(
+            f"min_explained_variance 1.0 cannot be reached with k={cfg.k}: fewer than {K_MAX} components "
+            f"leave some variance out; lower min_explained_variance or set k={K_MAX}"
+        )
     return problems
 
 
