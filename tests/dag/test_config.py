@@ -143,3 +143,13 @@ def test_full_explained_variance_needs_every_component():
         load_config(default_params(min_explained_variance=1.0), "eu-west-3", ENV)
     assert load_config(default_params(min_explained_variance=1.0, k=1280), "eu-west-3", ENV).k == 1280
     assert load_config(default_params(min_explained_variance=0.99, k=50), "eu-west-3", ENV).k == 50
+
+
+def test_deployment_id_defaults_and_is_checked():
+    assert load_config(default_params(), "eu-west-3", ENV).deployment_id == "default"
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": "staging-2"})
+    assert load_config(default_params(), "eu-west-3", env).deployment_id == "staging-2"
+    for bad in ("", "Prod", "a_b", "-x", "x" * 33):
+        env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": bad})
+        with pytest.raises(ConfigError, match="FRUITS_EMR_DEPLOYMENT_ID"):
+            load_config(default_params(), "eu-west-3", env)
