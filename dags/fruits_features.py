@@ -49,7 +49,15 @@ from fruits_emr.tasks import (
 )
 
 POKE_INTERVAL_S = EnvDefaults.from_env().poke_interval_s
-RETRY_SAFELY = {"retries": 2, "retry_delay": timedelta(seconds=30)}
+# Every task is idempotent (content-hashed uploads, cluster adoption by tag, step reuse, run-scoped
+# outputs), so each retries transient errors with back-off; permanent failures (fruits_emr.failures)
+# are never retried.
+RETRIES = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 with DAG(
     dag_id="fruits_features",
@@ -58,9 +66,11 @@ with DAG(
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=timedelta(hours=20),  # before the next nightly run; the idle timeout ends the cluster
+    max_consecutive_failed_dag_runs=3,  # a broken nightly is paused instead of starting paid clusters
     params=dag_params(),
     tags=["emr", "spark", "features", "fruits"],
-    default_args={"owner": "fruits-emr", "retries": 0},
+    default_args={"owner": "fruits-emr", **RETRIES},
 ) as dag:
     cfg = check_config()
     plan = plan_inputs(cfg)
@@ -74,7 +84,6 @@ with DAG(
         job_flow_overrides=spec["job_flow"],
         aws_conn_id=AWS_CONN_ID,
         emr_conn_id=None,
-        **RETRY_SAFELY,
     )
     add_steps = IdempotentEmrAddStepsOperator(
         task_id="add_steps",
@@ -82,7 +91,6 @@ with DAG(
         job_flow_id=create_cluster.output,
         steps=spec["steps"],
         aws_conn_id=AWS_CONN_ID,
-        **RETRY_SAFELY,
     )
     wait_featurize, wait_pca = (
         DiagnosingEmrStepSensor(

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from fruits_emr.cost import ClusterShape
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.instance_types import INSTANCE_TYPES, known_types
 from fruits_emr.key_prefix import PREFIX_RULE, is_valid_prefix, normalised_prefix
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
@@ -34,7 +35,7 @@ _DEPLOYMENT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 DEFAULT_DEPLOYMENT_ID = "default"
 
 
-class ConfigError(ValueError):
+class ConfigError(PermanentFailure, ValueError):
     """The run's configuration is invalid; the message lists every problem found."""
 
 

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.incremental import read_input_list, read_processed_uris, write_processed_uris
 from fruits_emr.layout import RunLayout, run_key
 from fruits_emr.s3io import read_json, write_bytes
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class PublishRefused(Exception):
+class PublishRefused(PermanentFailure):
     """The run is not in a state that may be published (not validated, or validation failed)."""
 
 

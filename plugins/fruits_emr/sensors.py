@@ -1,9 +1,11 @@
 """The provider's EMR step sensor, made to explain failures and to cancel its step when killed.
 
 On a failed step it logs EMR's ``FailureDetails`` and the tail of the step's stderr from the
-cluster's ``LogUri``, so the reason is in the Airflow task log. Killing the task cancels the step
-(apache/airflow#27979). Its timeout can come from upstream (``timeout_s`` is templated), so it is
-sized to the run's estimate.
+cluster's ``LogUri``, so the reason is in the Airflow task log, and fails with ``StepFailed`` (never
+retried: the step stays failed). Killing the task cancels the step (apache/airflow#27979). Its timeout
+can come from upstream (``timeout_s`` is templated), so it is sized to the run's estimate. It never
+defers: the provider would otherwise follow ``[operators] default_deferrable`` and wait in the
+triggerer, which skips this diagnosis.
 """
 from __future__ import annotations
 
@@ -13,7 +15,12 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 from airflow.sdk.exceptions import AirflowException
 
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.step_logs import step_stderr_tail
+
+
+class StepFailed(PermanentFailure):
+    """The step ended FAILED, CANCELLED or INTERRUPTED; waiting again cannot change that."""
 
 
 class DiagnosingEmrStepSensor(EmrStepSensor):
@@ -22,7 +29,7 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
     template_fields = (*EmrStepSensor.template_fields, "timeout_s")
 
     def __init__(self, *, timeout_s: int | str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(deferrable=False, **kwargs)
         self.timeout_s = timeout_s
 
     def execute(self, context: Any) -> None:
@@ -33,9 +40,9 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
     def poke(self, context: Any) -> bool:
         try:
             return super().poke(context)
-        except AirflowException:
+        except AirflowException as failed:
             self._log_failure()
-            raise
+            raise StepFailed(str(failed)) from failed
 
     def _log_failure(self) -> None:
         step = self.hook.conn.describe_step(ClusterId=self.job_flow_id, StepId=self.step_id)["Step"]
