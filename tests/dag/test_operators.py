@@ -227,3 +227,22 @@ def test_on_kill_never_raises(aws):
         stub.add_client_error("cancel_steps", "InvalidRequestException", "Step s-GONE does not exist")
         watcher.on_kill()  # logged, not raised: the kill goes ahead
         stub.assert_no_pending_responses()
+
+
+def test_a_cluster_that_ended_before_the_step_fails_the_sensor_at_once(emr_client, s3_hook, capsys):
+    from fruits_emr.sensors import ClusterEnded
+
+    cluster_id = create().execute(context())
+    step_id, _ = add_steps(cluster_id).execute(context())
+    cluster = moto_cluster(cluster_id)
+    for step in cluster.steps:
+        step.state = "PENDING"  # EMR may cancel the steps only after the cluster is gone
+    cluster.state = "TERMINATED_WITH_ERRORS"
+    cluster.last_state_change_reason = "The requested number of spot instances exceeds your limit."
+    key = f"out/emr-logs/{cluster_id}/node/i-0abc/bootstrap-actions/1/stderr.gz"
+    s3_hook.load_bytes(gzip.compress(b"curl: (22) 403 Forbidden\n"), key, bucket_name=BUCKET)
+    with pytest.raises(ClusterEnded, match=f"cluster {cluster_id} is TERMINATED_WITH_ERRORS"):
+        sensor(cluster_id, step_id).poke(context())
+    logged = capsys.readouterr().out
+    assert "The requested number of spot instances exceeds your limit." in logged
+    assert f"End of s3://{BUCKET}/{key}" in logged and "403 Forbidden" in logged
