@@ -3,7 +3,7 @@
 - ``fail_after``: the next call of an EMR action fails *after* it took effect. That is what a dropped
   connection or a timed-out response does to a client: the request was performed, the caller sees an
   error and retries. Tests use it to check that retries create no duplicates (e.g. steps added twice).
-- ``fail_cluster_start``: the next cluster the step runner finds with a step to run never starts:
+- ``fail_cluster_start``: a cluster never starts: when the step runner finds a step to run on it,
   it ends TERMINATED_WITH_ERRORS with the given StateChangeReason (a bootstrap action failure, no
   capacity, a bad role) and its steps are cancelled, as EMR does; a bootstrap failure also leaves a
   bootstrap-action stderr under the cluster's LogUri.
@@ -16,7 +16,7 @@ from collections import Counter
 from moto.core.exceptions import ServiceException
 
 _armed: Counter[str] = Counter()
-_cluster_start_failures: list[tuple[str, str]] = []
+_cluster_start_failures: dict[str, tuple[str, str]] = {}
 _lock = threading.Lock()
 
 
@@ -46,15 +46,15 @@ def raise_if_armed(action: str) -> None:
         raise InjectedFault(f"{action} was performed, but the emulator was told to answer with an error")
 
 
-def fail_cluster_start(code: str = "BOOTSTRAP_FAILURE",
+def fail_cluster_start(cluster_id: str, code: str = "BOOTSTRAP_FAILURE",
                        message: str = "On the master instance (i-local), bootstrap action 1 returned a "
                                       "non-zero return code") -> None:
-    """Arm one cluster start failure with EMR's StateChangeReason ``code`` and ``message``."""
+    """Make ``cluster_id`` fail to start, with EMR's StateChangeReason ``code`` and ``message``."""
     with _lock:
-        _cluster_start_failures.append((code, message))
+        _cluster_start_failures[cluster_id] = (code, message)
 
 
-def take_cluster_start_failure() -> tuple[str, str] | None:
-    """The armed (code, message) for the cluster about to start, if any (consumes it)."""
+def take_cluster_start_failure(cluster_id: str) -> tuple[str, str] | None:
+    """The (code, message) armed for ``cluster_id``, if any (consumes it)."""
     with _lock:
-        return _cluster_start_failures.pop(0) if _cluster_start_failures else None
+        return _cluster_start_failures.pop(cluster_id, None)

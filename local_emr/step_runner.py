@@ -5,8 +5,8 @@ Every ``POLL_SECONDS`` it visits each live cluster of every account and region m
   applies the step's ActionOnFailure (CONTINUE, CANCEL_AND_WAIT, TERMINATE_CLUSTER);
 - a cluster with no steps left waits (KeepJobFlowAliveWhenNoSteps) or terminates;
 - a WAITING cluster idle for longer than its AutoTerminationPolicy IdleTimeout terminates;
-- a cluster start failure armed with ``local_emr.faults.fail_cluster_start`` ends the next cluster
-  that has a step to run with errors instead.
+- a cluster armed with ``local_emr.faults.fail_cluster_start`` ends with errors instead of running
+  its first step.
 Steps run one at a time across all clusters (a laptop has few cores). Bootstrap actions and
 Configurations are recorded by moto but neither executed nor applied locally.
 """
@@ -80,7 +80,7 @@ class StepRunner(threading.Thread):
                 settle_after_steps(cluster)
                 self._end_if_idle(cluster)
                 return
-            start_failure = faults.take_cluster_start_failure()
+            start_failure = faults.take_cluster_start_failure(cluster.id)
             if start_failure:
                 self._fail_start(cluster, *start_failure)
                 return

@@ -19,7 +19,11 @@ from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 from airflow.sdk.exceptions import AirflowException
 
 from fruits_emr.failures import PermanentFailure
-from fruits_emr.step_logs import bootstrap_logs_location, bootstrap_stderr_tails, step_stderr_tail
+from fruits_emr.step_logs import (
+    bootstrap_logs_location,
+    bootstrap_stderr_tails,
+    step_stderr_tail,
+)
 
 ENDED_CLUSTER_STATES = frozenset({"TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"})
 

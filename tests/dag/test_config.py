@@ -113,13 +113,14 @@ PREFIXES = {
 @pytest.mark.parametrize("prefix, valid", PREFIXES.items())
 def test_the_form_and_check_config_apply_one_prefix_rule(prefix, valid):
     from airflow.sdk.definitions.param import ParamsDict
+    from airflow.sdk.exceptions import ParamValidationError
 
     form = ParamsDict(dag_params())
     try:
         form["input_prefix"] = prefix
         form.validate()
         form_accepts = True
-    except Exception:
+    except ParamValidationError:
         form_accepts = False
     try:
         load_config(default_params(input_prefix=prefix), "eu-west-3", ENV)

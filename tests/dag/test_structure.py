@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from airflow.sdk import TriggerRule
 from airflow.sdk.exceptions import AirflowFailException
-
 from fruits_emr.budget import BudgetExceeded
 from fruits_emr.config import ConfigError
 from fruits_emr.publish import PublishRefused

@@ -105,8 +105,8 @@ def test_a_cluster_that_fails_to_start_ends_with_errors_and_the_step_sensor_says
 
     script = put_script("never.py", "print('never runs')\n")
     cluster_id = start_cluster()
-    faults.fail_cluster_start("BOOTSTRAP_FAILURE", "On the master instance (i-local), bootstrap action 1 "
-                                                   "returned a non-zero return code")
+    faults.fail_cluster_start(cluster_id, "BOOTSTRAP_FAILURE",
+                              "On the master instance (i-local), bootstrap action 1 returned a non-zero return code")
     (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[spark_step("featurize", script)])["StepIds"]
 
     assert wait_for_step(emr, cluster_id, step_id)["Status"]["State"] == "CANCELLED"
