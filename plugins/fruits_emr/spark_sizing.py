@@ -9,7 +9,9 @@ The driver runs on the primary node (client deploy mode), but its YARN Applicati
 on a core node (EMR 6+ places ApplicationMasters on core nodes only). Every executor is sized so that
 it fits beside that AM on its node: otherwise the node holding the AM runs no executor, and a
 one-node cluster runs none at all. YARN rounds every container request up to a multiple of
-``yarn.scheduler.minimum-allocation-mb``.
+``yarn.scheduler.minimum-allocation-mb``. Only memory is counted: the capacity scheduler's default
+``DefaultResourceCalculator`` (Hadoop) places containers by memory alone, and the job flow sets no
+``capacity-scheduler`` classification that would change it (not confirmed in EMR's own docs).
 """
 from __future__ import annotations
 
