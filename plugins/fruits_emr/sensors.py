@@ -5,10 +5,10 @@ cluster's ``LogUri``, so the reason is in the Airflow task log, and fails with `
 retried: the step stays failed). It also watches the cluster: one that ends before the step is done
 (a bootstrap action failed, no Spot/On-Demand capacity, a bad role: EMR then cancels the steps,
 sometimes only later) fails the sensor at once with ``ClusterEnded``, after logging the cluster's
-StateChangeReason (code and message) and its bootstrap actions' logs. Killing the task cancels the step (apache/airflow#27979). Its timeout
-can come from upstream (``timeout_s`` is templated), so it is sized to the run's estimate. It never
-defers: the provider would otherwise follow ``[operators] default_deferrable`` and wait in the
-triggerer, which skips this diagnosis.
+StateChangeReason (code and message) and its bootstrap actions' logs. Killing the task cancels
+the step (apache/airflow#27979). Its timeout can come from upstream (``timeout_s`` is templated), so
+it is sized to the run's estimate. It never defers: the provider would otherwise follow
+``[operators] default_deferrable`` and wait in the triggerer, which skips this diagnosis.
 """
 from __future__ import annotations
 
