@@ -69,6 +69,7 @@ class CostEstimate:
             "images": self.images,
             "cluster": f"1x{self.shape.primary_type} + {self.shape.core_count}x{self.shape.core_type}"
             f" ({'spot' if self.shape.use_spot else 'on-demand'} core)",
+            "executor_vcpus": self.shape.executor_vcpus,
             "compute_hours": round(self.compute_hours, 4),
             "billed_hours": round(self.billed_hours, 4),
             "eur_per_hour": round(self.eur_per_hour, 4),
