@@ -35,6 +35,7 @@ from fruits_emr.steps import FEATURIZE_STEP, PCA_STEP
 from fruits_emr.tasks import (
     build_job_flow,
     check_config,
+    cleanup,
     estimate_cost,
     plan_inputs,
     publish,
@@ -101,6 +102,6 @@ with DAG(
 
     chain(
         cfg, plan, estimate, go, artifacts, spec, create_cluster, add_steps,
-        wait_featurize, wait_pca, validate(cfg, plan), publish(cfg),
+        wait_featurize, wait_pca, validate(cfg, plan), publish(cfg), cleanup(cfg),
     )
     wait_pca >> terminate_cluster.as_teardown(setups=create_cluster)

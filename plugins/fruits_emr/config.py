@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from fruits_emr.cost import INSTANCE_PRICES_USD, ClusterShape
+from fruits_emr.input_keys import DEFAULT_MAX_IMAGE_BYTES
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
+from fruits_emr.retention import DEFAULT_RETENTION_DAYS
 
 AWS_CONN_ID = "aws_default"
 DEFAULT_REGION = "eu-west-3"
@@ -43,6 +45,8 @@ class EnvDefaults:
     poke_interval_s: float
     primary_instance_type: str
     core_instance_type: str
+    max_image_bytes: int
+    retention_days: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EnvDefaults":
@@ -52,6 +56,8 @@ class EnvDefaults:
             poke_interval_s=float(env.get("FRUITS_EMR_POKE_INTERVAL", "60")),
             primary_instance_type=env.get("FRUITS_EMR_PRIMARY_INSTANCE_TYPE", "m5.xlarge"),
             core_instance_type=env.get("FRUITS_EMR_CORE_INSTANCE_TYPE", "m5.xlarge"),
+            max_image_bytes=int(env.get("FRUITS_EMR_MAX_IMAGE_BYTES", str(DEFAULT_MAX_IMAGE_BYTES))),
+            retention_days=int(env.get("FRUITS_EMR_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
         )
 
 
@@ -74,6 +80,8 @@ class RunConfig:
     min_explained_variance: float
     dry_run: bool
     full_reprocess: bool
+    max_image_bytes: int
+    retention_days: int
 
     @property
     def input_uri(self) -> str:
@@ -136,6 +144,10 @@ def _problems(cfg: RunConfig) -> list[str]:
             )
     if not cfg.budget_eur > 0:
         problems.append(f"budget_eur must be > 0, got {cfg.budget_eur}")
+    if cfg.max_image_bytes < 1:
+        problems.append(f"FRUITS_EMR_MAX_IMAGE_BYTES must be >= 1, got {cfg.max_image_bytes}")
+    if cfg.retention_days < 1:
+        problems.append(f"FRUITS_EMR_RETENTION_DAYS must be >= 1, got {cfg.retention_days}")
     if not 0.0 < cfg.min_explained_variance <= 1.0:
         problems.append(f"min_explained_variance must be in (0, 1], got {cfg.min_explained_variance}")
     return problems
@@ -163,6 +175,8 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
             min_explained_variance=float(params["min_explained_variance"]),
             dry_run=bool(params["dry_run"]),
             full_reprocess=bool(params["full_reprocess"]),
+            max_image_bytes=env.max_image_bytes,
+            retention_days=env.retention_days,
         )
     except KeyError as missing:
         raise ConfigError(f"missing parameter {missing}") from None

@@ -1,8 +1,8 @@
 """Where every artefact of a pipeline run lives in S3.
 
 All outputs of one run sit under a run-specific prefix, so a failed or partial run never touches
-what readers use; only ``latest.json`` and the processed-keys manifest are shared between runs and
-they are written by the publish task alone, after validation.
+what readers use; only ``latest.json`` is shared between runs, written by the publish task alone,
+after validation (see docs/ARCHITECTURE.md for the whole layout).
 """
 from __future__ import annotations
 
@@ -78,6 +78,29 @@ class RunLayout:
         return self._in_run("quarantine")
 
     @property
+    def carried_uri(self) -> str:
+        """Rows this run's partition takes over from older partitions that lost rows."""
+        return self._in_run("carried")
+
+    @property
+    def partition_stats_uri(self) -> str:
+        """Sufficient statistics (count, mean, scatter) of this run's feature partition."""
+        return self._in_run("partition_stats.npz")
+
+    @property
+    def plan_catalogue_uri(self) -> str:
+        return self._in_run("plan_catalogue.parquet")
+
+    @property
+    def snapshot_plan_uri(self) -> str:
+        return self._in_run("snapshot_plan.json")
+
+    @property
+    def catalogue_uri(self) -> str:
+        """The validated snapshot's catalogue: every input object once, with its status."""
+        return self._in_run("catalogue.parquet")
+
+    @property
     def featurize_report_uri(self) -> str:
         return self._in_run("featurize_report.json")
 
@@ -106,8 +129,8 @@ class RunLayout:
         return s3_uri(self.bucket, self.output_prefix, "latest.json")
 
     @property
-    def manifest_uri(self) -> str:
-        return s3_uri(self.bucket, self.output_prefix, "manifest", "processed_keys.txt.gz")
+    def runs_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix, "runs")
 
     @property
     def logs_uri(self) -> str:

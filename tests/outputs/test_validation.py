@@ -83,7 +83,7 @@ def test_report_that_does_not_add_up_fails(s3_hook, layout):
     run = consistent_run()
     run.featurize_report["featurized"] += 1
     failed, _ = _failing(s3_hook, layout, run)
-    assert failed == {"featurized_plus_quarantined", "pca_rows"}
+    assert failed == {"featurized_plus_quarantined", "featurized_count"}
 
 
 def test_lost_image_fails_and_is_named(s3_hook, layout):
@@ -101,7 +101,9 @@ def test_duplicate_path_fails(s3_hook, layout):
     run.featurize_report["quarantined"] += 1
     run.featurize_report["images_found"] += 1
     failed, checks = _failing(s3_hook, layout, run, expected_images=len(run.inputs) + 1)
-    assert failed == {"no_duplicate_paths", "input_list_length"}
+    # the path is now both featurized and quarantined: its PCA row is unexpected and counts disagree
+    assert failed == {"no_duplicate_paths", "input_list_length", "no_unexpected_images", "pca_rows",
+                      "featurized_count"}
     assert checks["no_duplicate_paths"]["observed"]["examples"] == [run.pca[0]["path"]]
 
 
