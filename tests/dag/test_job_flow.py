@@ -106,7 +106,7 @@ def test_steps_follow_the_job_command_lines():
         "--weights": ARTIFACTS.weights, "--report": layout.featurize_report_uri,
         "--batch-size": "64", "--tf-threads": "2",
     }
-    assert p_opts == {"--input": layout.features_uri, "--output": layout.pca_uri, "--k": "32",
+    assert p_opts == {"--snapshot-plan": layout.snapshot_plan_uri, "--output": layout.pca_uri, "--k": "32",
                       "--model-output": layout.pca_model_uri, "--report": layout.pca_report_uri}
 
 

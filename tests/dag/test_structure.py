@@ -6,6 +6,7 @@ from airflow.sdk import TriggerRule
 MAIN_PATH = [
     "check_config", "plan_inputs", "estimate_cost", "should_start_cluster", "upload_artifacts",
     "build_job_flow", "create_cluster", "add_steps", "wait_featurize", "wait_pca", "validate", "publish",
+    "cleanup",
 ]
 
 
@@ -27,22 +28,26 @@ def test_terminate_is_the_clusters_teardown(dag):
 
 def test_no_leaf_hides_a_failure(dag):
     leaves = {t.task_id for t in dag.leaves if not t.is_teardown}
-    assert leaves == {"publish"}  # a failed step or validation reaches publish and fails the run
+    assert leaves == {"cleanup"}  # a failed step, validation or publish reaches it: upstream_failed
+    assert dag.get_task("cleanup").trigger_rule == TriggerRule.NONE_FAILED  # runs on nights with no cluster
 
 
-def test_short_circuit_skips_everything_after_it(dag):
+def test_short_circuit_skips_the_cluster_path_but_lets_cleanup_run(dag):
     gate = dag.get_task("should_start_cluster")
-    assert gate.ignore_downstream_trigger_rules is True
+    assert gate.ignore_downstream_trigger_rules is False  # skips its direct downstream; others follow rules
     assert gate.get_flat_relative_ids(upstream=False) == set(MAIN_PATH[4:]) | {"terminate_cluster"}
+    after_gate = set(MAIN_PATH[4:-1]) | {"terminate_cluster"}
+    assert {dag.get_task(t).trigger_rule for t in after_gate - {"terminate_cluster"}} == {TriggerRule.ALL_SUCCESS}
 
 
-def test_gate_stops_on_dry_run_or_nothing_new(dag):
+def test_gate_stops_on_dry_run_or_an_unchanged_snapshot(dag):
     gate = dag.get_task("should_start_cluster").python_callable
-    plan = {"total_found": 10, "selected": 4, "deferred": 0}
+    plan = {"total_found": 10, "selected": 4, "deferred": 0, "changes": True}
     estimate = {"estimated_eur": 0.13}
     assert gate({"dry_run": False}, plan, estimate) is True
     assert gate({"dry_run": True}, plan, estimate) is False
-    assert gate({"dry_run": False}, {**plan, "selected": 0}, estimate) is False
+    assert gate({"dry_run": False}, {**plan, "selected": 0, "changes": False}, estimate) is False
+    assert gate({"dry_run": False}, {**plan, "selected": 0}, estimate) is True  # deletions need a new snapshot
 
 
 def test_sensors_reschedule_and_take_ids_from_upstream(dag):
