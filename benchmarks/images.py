@@ -24,7 +24,7 @@ GENERATED_SIZE = 100  # pixels, like Fruits-360
 
 @dataclass(frozen=True)
 class ImageSet:
-    """The files every measurement runs on: ``root`` holds ``paths`` (sorted), ``real`` says where they came from."""
+    """The files every measurement runs on: ``root`` holds ``paths`` (sorted), ``real`` says their origin."""
 
     root: Path
     paths: list[Path]

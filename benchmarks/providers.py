@@ -1,4 +1,4 @@
-"""Model strategies the benchmark plugs into the featurize job's seam (``fruits_spark.model.ProviderFactory``).
+"""Model strategies the benchmark plugs into the featurize job's seam (``model.ProviderFactory``).
 
 ``NaiveReloadProvider`` is the baseline behind the original notebook's "broadcast is ~6x faster" claim:
 no broadcast and no per-worker cache - for EVERY Arrow batch the worker reads the weights file from
@@ -28,5 +28,5 @@ class NaiveReloadProvider:
 
 
 def naive_reload_factory(weights_path: Path):
-    """A ``ProviderFactory`` ignoring the driver's loaded weights: workers reload ``weights_path`` per batch."""
+    """A ``ProviderFactory`` ignoring the driver's weights: workers reload ``weights_path`` each batch."""
     return lambda spark, weights, tf_threads: NaiveReloadProvider(str(weights_path), tf_threads)

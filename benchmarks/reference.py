@@ -33,7 +33,7 @@ class Reference:
 
 
 def load_reference(workdir: Path, weights_path: Path = REAL_WEIGHTS) -> Reference:
-    """Build MobileNetV2 (no top, avg pooling) with the real weights, or seeded random ones saved in ``workdir``."""
+    """MobileNetV2 (no top, avg pooling) with the real weights, or seeded random ones saved in ``workdir``."""
     import keras
 
     if weights_path.is_file():

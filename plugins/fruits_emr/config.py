@@ -115,7 +115,8 @@ def _problems(cfg: RunConfig) -> list[str]:
             problems.append(f"{name} {value!r} must be a non-empty S3 key prefix like 'fruits/raw'")
     if prefixes_overlap(cfg.bucket, cfg.input_prefix, cfg.bucket, cfg.output_prefix):
         problems.append("input_prefix and output_prefix must differ and neither may contain the other")
-    if not (cfg.weights == WEIGHTS_IMAGENET or cfg.weights.startswith("s3://") or os.path.isfile(cfg.weights)):
+    weights = cfg.weights
+    if not (weights == WEIGHTS_IMAGENET or weights.startswith("s3://") or os.path.isfile(weights)):
         problems.append(
             f"weights {cfg.weights!r} must be 'imagenet', an s3:// URI or an existing local file "
             "(set FRUITS_EMR_WEIGHTS)"

@@ -111,5 +111,6 @@ def publish(cfg: dict) -> dict:
     context = get_current_context()
     layout = _run_layout(cfg)
     published = publish_run(_s3_hook(), layout, context["run_id"])
-    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri, "run_uri": layout.run_uri}
+    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri,
+                                                       "run_uri": layout.run_uri}
     return published

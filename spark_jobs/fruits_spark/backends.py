@@ -40,7 +40,8 @@ def to_tflite(model: Any) -> bytes:
 
 
 def litert_embedder(model_content: bytes, threads: int) -> Embedder:
-    """An embedder over a TFLite flatbuffer; the interpreter's tensors are resized when the batch size changes."""
+    """An embedder over a TFLite flatbuffer; the interpreter's tensors are resized when the batch size
+    changes."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_content=model_content, num_threads=threads)
@@ -72,11 +73,13 @@ class BroadcastTfliteProvider:
         cached = _WORKER_INTERPRETERS.get(self.weights_sha256)
         if cached is None:
             _WORKER_INTERPRETERS.clear()
-            cached = _WORKER_INTERPRETERS[self.weights_sha256] = litert_embedder(self.model_content.value, self.threads)
+            cached = litert_embedder(self.model_content.value, self.threads)
+            _WORKER_INTERPRETERS[self.weights_sha256] = cached
         return cached
 
 
-def broadcast_tflite_provider(spark: SparkSession, weights: LoadedWeights, tf_threads: int) -> BroadcastTfliteProvider:
+def broadcast_tflite_provider(spark: SparkSession, weights: LoadedWeights,
+                              tf_threads: int) -> BroadcastTfliteProvider:
     """``ProviderFactory`` of the ``tflite`` backend: convert on the driver, broadcast the bytes once."""
     try:
         import ai_edge_litert.interpreter  # noqa: F401  (fail on the driver, not in every task)

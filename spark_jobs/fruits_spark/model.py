@@ -18,7 +18,8 @@ ONNX / OpenVINO backends) by passing their own factory to ``run_featurize`` - no
         def embedder(self):
             session = cached_onnx_session(self.model_bytes)
             return lambda batch: session.run(None, {"input": batch})[0]
-    run_featurize(spark, args, provider_factory=lambda spark, weights, threads: OnnxProvider(to_onnx(weights)))
+    run_featurize(spark, args,
+                  provider_factory=lambda spark, weights, threads: OnnxProvider(to_onnx(weights)))
 """
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def build_mobilenet_v2(arrays: list[np.ndarray] | None = None) -> Any:
     """``MobileNetV2(include_top=False, pooling="avg")`` for 224x224 RGB, with ``arrays`` as its weights."""
     import keras
 
-    model = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=INPUT_SHAPE, pooling="avg")
+    model = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=INPUT_SHAPE,
+                                           pooling="avg")
     if arrays is not None:
         model.set_weights(arrays)
     return model
@@ -98,10 +100,12 @@ class BroadcastKerasProvider:
         if cached is None:
             configure_tf_threads(self.tf_threads)
             _WORKER_EMBEDDERS.clear()  # a worker reused for other weights keeps one model, not all of them
-            cached = _WORKER_EMBEDDERS[self.weights_sha256] = keras_embedder(build_mobilenet_v2(self.weights.value))
+            cached = keras_embedder(build_mobilenet_v2(self.weights.value))
+            _WORKER_EMBEDDERS[self.weights_sha256] = cached
         return cached
 
 
-def broadcast_keras_provider(spark: SparkSession, weights: LoadedWeights, tf_threads: int) -> BroadcastKerasProvider:
+def broadcast_keras_provider(spark: SparkSession, weights: LoadedWeights,
+                             tf_threads: int) -> BroadcastKerasProvider:
     """Default ``ProviderFactory``: broadcast the arrays once from the driver."""
     return BroadcastKerasProvider(spark.sparkContext.broadcast(weights.arrays), weights.sha256, tf_threads)

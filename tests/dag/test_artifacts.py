@@ -5,7 +5,6 @@ import pytest
 
 from fruits_emr.artifacts import artifact_uri, sha256_file, upload_artifacts
 from fruits_emr.layout import RunLayout, split_s3_uri
-
 from tests.dag.conftest import BUCKET
 
 LAYOUT = RunLayout(bucket=BUCKET, output_prefix="out", run_key="run-1")
@@ -43,7 +42,8 @@ def test_upload_is_content_addressed_and_skips_unchanged(s3_hook, spark_jobs, tm
     (spark_jobs / "pca.py").write_text("print('pca v2')\n")
     third = upload_artifacts(s3_hook, LAYOUT, str(weights), spark_jobs)
     assert third.uploaded == ("pca",) and third.pca != first.pca
-    assert stored_bytes(s3_hook, first.pca) == b"print('pca')\n"  # the old version is left for running clusters
+    # the old version is left for running clusters
+    assert stored_bytes(s3_hook, first.pca) == b"print('pca')\n"
 
 
 @pytest.mark.parametrize("weights", ["imagenet", "s3://elsewhere/models/w.weights.h5"])

@@ -25,7 +25,8 @@ def pins(path: Path) -> dict[str, str]:
 
 def test_shellcheck_passes():
     shellcheck = Path(sys.executable).with_name("shellcheck")
-    result = subprocess.run([str(shellcheck), "--severity=style", str(SCRIPT)], capture_output=True, text=True)
+    result = subprocess.run([str(shellcheck), "--severity=style", str(SCRIPT)],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 

@@ -68,7 +68,8 @@ def test_weights_must_be_imagenet_s3_or_an_existing_file(tmp_path):
 
 
 def test_unpriced_instance_type_is_refused():
-    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket",
+                                "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
     with pytest.raises(ConfigError, match="'p5.48xlarge' has no known price"):
         load_config(default_params(), "eu-west-3", env)
 
@@ -97,7 +98,8 @@ def test_connection_region_comes_from_the_airflow_connection(monkeypatch, region
     assert connection_region() == region
 
 
-@pytest.mark.parametrize("input_prefix, output_prefix", [("fruits", "fruits/features"), ("fruits/raw/x", "fruits/raw")])
+@pytest.mark.parametrize("input_prefix, output_prefix",
+                         [("fruits", "fruits/features"), ("fruits/raw/x", "fruits/raw")])
 def test_nested_input_and_output_prefixes_are_refused_before_any_aws_call(input_prefix, output_prefix):
     with pytest.raises(ConfigError, match="neither may contain the other"):
         load_config(default_params(input_prefix=input_prefix, output_prefix=output_prefix), "eu-west-3", ENV)

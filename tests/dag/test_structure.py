@@ -21,7 +21,8 @@ def test_terminate_is_the_clusters_teardown(dag):
     terminate = dag.get_task("terminate_cluster")
     assert terminate.is_teardown and terminate.trigger_rule == TriggerRule.ALL_DONE_SETUP_SUCCESS
     assert dag.get_task("create_cluster").is_setup
-    assert terminate.upstream_task_ids == {"create_cluster", "wait_pca"}  # after the last step, whatever it did
+    # after the last step, whatever it did
+    assert terminate.upstream_task_ids == {"create_cluster", "wait_pca"}
     assert terminate.downstream_task_ids == set()
 
 

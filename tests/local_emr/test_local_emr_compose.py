@@ -60,7 +60,8 @@ def test_airflow_services_run_locally_with_the_pinned_image(compose):
 
 
 def test_airflow_image_installs_the_pins_of_the_airflow_extra(compose):
-    extra = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["airflow"]
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    extra = project["optional-dependencies"]["airflow"]
     dockerfile = compose["x-airflow-common"]["build"]["dockerfile_inline"]
     installed = re.findall(r'"([^"]+)"', dockerfile)
     assert set(extra) <= set(installed)

@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fruits_emr.s3io import write_bytes
 from fruits_emr.layout import RunLayout, run_key
+from fruits_emr.s3io import write_bytes
 
 REGION = "eu-west-3"
 BUCKET = "fruits-emr-test"
@@ -82,7 +82,8 @@ class RunOutputs:
             write_bytes(s3_hook, f"{uri}/_SUCCESS", b"")
 
 
-def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K, first_index: int = 0) -> RunOutputs:
+def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K,
+                   first_index: int = 0) -> RunOutputs:
     """A run whose outputs agree with each other (validation reads the input list, not the images).
 
     Input names are numbered from ``first_index``, so two runs can process disjoint images.

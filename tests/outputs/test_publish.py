@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 import pytest
 
 from fruits_emr.incremental import plan_inputs, read_input_list, read_processed_uris
-from fruits_emr.s3io import read_bytes
 from fruits_emr.layout import split_s3_uri
 from fruits_emr.publish import PublishRefused, publish_run
+from fruits_emr.s3io import read_bytes
 from fruits_emr.validation import ValidationError, validate_run
-from tests.outputs.run_outputs import BUCKET, INPUT_PREFIX, K, RUN_ID, consistent_run, make_layout, put_inputs
+from tests.outputs.run_outputs import BUCKET, INPUT_PREFIX, RUN_ID, K, consistent_run, make_layout, put_inputs
 
 
 def _validated(s3_hook, layout, run):
@@ -51,7 +51,8 @@ def test_publish_writes_the_manifest_then_latest(recording_hook, layout):
 
     pointer = publish_run(recording_hook, layout, RUN_ID)
 
-    assert recording_hook.written == [split_s3_uri(layout.manifest_uri)[1], split_s3_uri(layout.latest_uri)[1]]
+    assert recording_hook.written == [split_s3_uri(layout.manifest_uri)[1],
+                                      split_s3_uri(layout.latest_uri)[1]]
     assert read_processed_uris(recording_hook, layout) == set(run.inputs)
     assert _latest(recording_hook, layout) == pointer
     assert pointer["run_id"] == RUN_ID and pointer["run_key"] == layout.run_key
@@ -60,7 +61,8 @@ def test_publish_writes_the_manifest_then_latest(recording_hook, layout):
     assert pointer["counts"]["featurized"] == 27 and pointer["counts"]["quarantined"] == 3
     assert pointer["counts"]["manifest_added"] == pointer["counts"]["manifest_total"] == 30
     published = datetime.fromisoformat(pointer["published_at"])
-    assert published.tzinfo == timezone.utc and abs(datetime.now(timezone.utc) - published).total_seconds() < 60
+    assert published.tzinfo == timezone.utc
+    assert abs(datetime.now(timezone.utc) - published).total_seconds() < 60
 
 
 def test_failed_manifest_update_leaves_latest_untouched(recording_hook, layout):
@@ -95,7 +97,8 @@ def test_run_id_of_another_run_is_refused(s3_hook, layout):
 
 def test_two_nightly_runs_end_to_end_merge_the_manifest(s3_hook):
     input_uri = f"s3://{BUCKET}/{INPUT_PREFIX}"
-    nights = [("scheduled__2026-11-23T02:00:00+00:00", 0, 30), ("scheduled__2026-11-24T02:00:00+00:00", 100, 12)]
+    nights = [("scheduled__2026-11-23T02:00:00+00:00", 0, 30),
+              ("scheduled__2026-11-24T02:00:00+00:00", 100, 12)]
     for run_id, first_index, n_images in nights:
         layout = make_layout(run_id)
         run = consistent_run(n_images=n_images, first_index=first_index)

@@ -1,4 +1,4 @@
-"""The PCA job in local Spark: shapes, explained variance checked against numpy, report, model reuse, errors."""
+"""The PCA job in local Spark: shapes, explained variance against numpy, report, model reuse, errors."""
 from __future__ import annotations
 
 import json
@@ -18,7 +18,8 @@ ROWS = 40
 
 
 def write_features(spark, uri: str, matrix: np.ndarray, sha: str = "abc") -> None:
-    rows = [(f"file:/x/c{i % 3}/{i}.jpg", f"c{i % 3}", vector.tolist(), sha) for i, vector in enumerate(matrix)]
+    rows = [(f"file:/x/c{i % 3}/{i}.jpg", f"c{i % 3}", vector.tolist(), sha)
+            for i, vector in enumerate(matrix)]
     spark.createDataFrame(rows, "path string, label string, features array<float>, weights_sha256 string") \
         .write.mode("overwrite").parquet(uri)
 
@@ -37,7 +38,8 @@ def low_rank_features(spark, tmp_path_factory) -> tuple[str, np.ndarray]:
 @pytest.fixture(scope="module")
 def pca_run(spark, low_rank_features, tmp_path_factory):
     out = tmp_path_factory.mktemp("pca_output")
-    args = PcaArgs(input=low_rank_features[0], output=str(out / "pca"), k=4, report=str(out / "pca_report.json"))
+    args = PcaArgs(input=low_rank_features[0], output=str(out / "pca"), k=4,
+                   report=str(out / "pca_report.json"))
     return args, run_pca(spark, args)
 
 
@@ -52,8 +54,10 @@ def test_output_has_k_float_components_per_row(spark, pca_run):
 
 def test_explained_variance_matches_numpy_eigenvalues(spark, pca_run, low_rank_features):
     args, report = pca_run
-    eigenvalues = np.sort(np.linalg.eigvalsh(np.cov(low_rank_features[1].astype(np.float64), rowvar=False)))[::-1]
-    np.testing.assert_allclose(report["explained_variance"], eigenvalues[: args.k] / eigenvalues.sum(), rtol=1e-4)
+    covariance = np.cov(low_rank_features[1].astype(np.float64), rowvar=False)
+    eigenvalues = np.sort(np.linalg.eigvalsh(covariance))[::-1]
+    np.testing.assert_allclose(report["explained_variance"], eigenvalues[: args.k] / eigenvalues.sum(),
+                               rtol=1e-4)
     cumulative = np.asarray(report["cumulative_explained_variance"])
     assert np.all(np.diff(cumulative) >= 0) and 0 < cumulative[0] and cumulative[-1] <= 1
     assert report["total_explained_variance"] == cumulative[-1] > 0.99
@@ -67,7 +71,8 @@ def test_report_has_every_field_and_is_written(pca_run):
     assert {"images", "k", "input_dim", "explained_variance", "cumulative_explained_variance",
             "total_explained_variance", "features_bytes", "pca_bytes", "storage_ratio", "weights_sha256",
             "fit_s"} <= report.keys()
-    assert (report["images"], report["k"], report["input_dim"], report["weights_sha256"]) == (ROWS, 4, DIM, "abc")
+    assert (report["images"], report["k"], report["input_dim"], report["weights_sha256"]) == \
+        (ROWS, 4, DIM, "abc")
     assert json.loads(Path(args.report).read_text()) == report
 
 
@@ -83,7 +88,8 @@ def test_saved_model_transforms_new_data_like_the_job(spark, pca_run, low_rank_f
 
 
 def _parquet_bytes(folder: str) -> int:
-    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file() and not f.name.endswith(".crc"))
+    return sum(f.stat().st_size for f in Path(folder).rglob("*")
+               if f.is_file() and not f.name.endswith(".crc"))
 
 
 def test_real_features_shrink_and_sizes_are_measured_on_disk(spark, featurized, tmp_path):
