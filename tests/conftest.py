@@ -14,6 +14,24 @@ REAL_SAMPLE = SHARED_DIR / "fruits-sample"
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# The slow tiers (markers registered in pyproject.toml) by test folder or file, relative to tests/.
+SLOW_TIERS = {
+    "spark": ("spark", "benchmarks/test_backend.py", "benchmarks/test_harness.py",
+              "local_emr/test_local_emr_steps.py", "local_emr/test_local_emr_clusters.py"),
+    "airflow_db": ("dag/test_dag_run.py",),
+    "e2e": ("e2e",),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under a slow tier's folders and files with that tier."""
+    tests_dir = Path(__file__).parent
+    for item in items:
+        where = item.path.relative_to(tests_dir).as_posix()
+        for marker, places in SLOW_TIERS.items():
+            if any(where == place or where.startswith(f"{place}/") for place in places):
+                item.add_marker(marker)
+
 
 @pytest.fixture(scope="session")
 def real_weights() -> Path:
