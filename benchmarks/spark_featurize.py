@@ -16,12 +16,13 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from benchmarks.images import REPO_ROOT, ImageSet
+from benchmarks.images import ImageSet
 from benchmarks.providers import naive_reload_factory
 from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
 from fruits_spark.backends import BACKENDS, KERAS
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
 from fruits_spark.model import ProviderFactory
+from local_emr.paths import REPO_ROOT
 
 WORKER_PATHS = (REPO_ROOT / "plugins", REPO_ROOT / "spark_jobs", REPO_ROOT)
 

@@ -5,7 +5,7 @@ import pytest
 
 from fruits_emr.artifacts import artifact_uri, sha256_file, upload_artifacts
 from fruits_emr.layout import RunLayout, split_s3_uri
-from tests.dag.conftest import BUCKET
+from tests.dag.dag_test_env import BUCKET
 
 LAYOUT = RunLayout(bucket=BUCKET, output_prefix="out", run_key="run-1")
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.dag.conftest import REPO_ROOT
+from local_emr.paths import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "bootstrap" / "install-deps.sh"
 REQUIREMENTS = REPO_ROOT / "bootstrap" / "requirements-emr.txt"

@@ -91,7 +91,7 @@ def test_env_defaults_read_the_fruits_emr_variables():
 
 @pytest.mark.parametrize("region", ["us-west-2", "eu-north-1"])
 def test_connection_region_comes_from_the_airflow_connection(monkeypatch, region):
-    from tests.dag.conftest import aws_connection
+    from tests.dag.dag_test_env import aws_connection
 
     # an endpoint nobody listens on: reading the region must not need it
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection("http://127.0.0.1:9", region))

@@ -15,7 +15,7 @@ from PIL import Image
 from fruits_emr.layout import run_key
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
-from tests.dag.conftest import BUCKET, REGION, aws_connection
+from tests.dag.dag_test_env import BUCKET, REGION, aws_connection
 
 IMAGES = ["apple/1.jpg", "apple/2.jpg", "banana/1.jpg", "banana/2.png"]
 

@@ -16,7 +16,7 @@ from fruits_emr.operators import (
 )
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.step_logs import step_stderr_key
-from tests.dag.conftest import BUCKET, REGION
+from tests.dag.dag_test_env import BUCKET, REGION
 
 JOB_FLOW = {
     "Name": "fruits-features-manual-2026-11-24T06-00-00-00-00",

@@ -11,6 +11,7 @@ from pyspark.sql import SparkSession
 
 from fruits_emr.packaging import build_spark_lib_zip
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
+from fruits_spark.model import build_mobilenet_v2
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
@@ -50,8 +51,7 @@ def _random_weights_file(folder: Path) -> Path:
     import keras
 
     keras.utils.set_random_seed(1234)
-    model = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(224, 224, 3),
-                                           pooling="avg")
+    model = build_mobilenet_v2()
     path = folder / "TEST_ONLY_seeded_random_mobilenet_v2_no_top.weights.h5"
     model.save_weights(path)
     return path
