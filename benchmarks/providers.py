@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fruits_spark.model import Embedder, build_mobilenet_v2, configure_tf_threads, keras_embedder
+from fruits_spark.mobilenet import build_mobilenet_v2
+from fruits_spark.model import Embedder, configure_tf_threads, keras_embedder
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fruits_spark.model import build_mobilenet_v2
+from fruits_spark.mobilenet import build_mobilenet_v2
 from local_emr.paths import SHARED_WEIGHTS
 
 RANDOM_SEED = 1234

@@ -21,10 +21,13 @@ DEFAULT_REGION = "eu-west-3"
 EU_REGIONS = frozenset(
     {"eu-west-1", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2"}
 )
+# Facts the Spark jobs own (fruits_spark.weights.IMAGENET, fruits_spark.mobilenet.FEATURE_DIM), repeated
+# here because Airflow workers cannot import fruits_spark (not deployed with the DAG, and it needs pyspark);
+# tests/library/test_shared_facts.py keeps the copies equal.
 WEIGHTS_IMAGENET = "imagenet"
+K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
 MAX_IMAGES_LIMIT = 10_000_000
 MAX_CORE_INSTANCES = 20
-K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"[A-Za-z0-9!_.*'()/-]+")

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fruits_spark.errors import JobInputError
-from fruits_spark.model import Embedder, ProviderFactory, broadcast_keras_provider, build_mobilenet_v2
+from fruits_spark.mobilenet import build_mobilenet_v2
+from fruits_spark.model import Embedder, ProviderFactory, broadcast_keras_provider, worker_embedder
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -70,12 +71,8 @@ class BroadcastTfliteProvider:
     threads: int
 
     def embedder(self) -> Embedder:
-        cached = _WORKER_INTERPRETERS.get(self.weights_sha256)
-        if cached is None:
-            _WORKER_INTERPRETERS.clear()
-            cached = litert_embedder(self.model_content.value, self.threads)
-            _WORKER_INTERPRETERS[self.weights_sha256] = cached
-        return cached
+        return worker_embedder(_WORKER_INTERPRETERS, self.weights_sha256,
+                               lambda: litert_embedder(self.model_content.value, self.threads))
 
 
 def broadcast_tflite_provider(spark: SparkSession, weights: LoadedWeights,

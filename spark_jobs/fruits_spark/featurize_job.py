@@ -30,7 +30,8 @@ from fruits_spark import hadoop_fs
 from fruits_spark.backends import KERAS, provider_factory as backend_provider_factory
 from fruits_spark.decode import DEFAULT_MAX_PIXELS, REASON_CODES, Quarantine, decode_image
 from fruits_spark.inventory import Inventory, take_inventory
-from fruits_spark.model import FEATURE_DIM, ModelProvider, ProviderFactory
+from fruits_spark.mobilenet import FEATURE_DIM
+from fruits_spark.model import ModelProvider, ProviderFactory
 from fruits_spark.paths import escape_glob, is_hidden_from_spark, label_of
 from fruits_spark.session import task_cpus, temporary_conf
 from fruits_spark.weights import load_weights

@@ -18,8 +18,8 @@ import numpy as np
 from pyspark.sql import SparkSession
 
 from fruits_spark import hadoop_fs
-from fruits_spark.errors import JobInputError
-from fruits_spark.model import build_mobilenet_v2
+from fruits_spark.errors import JobInputError, missing_input_is
+from fruits_spark.mobilenet import build_mobilenet_v2
 
 IMAGENET = "imagenet"
 IMAGENET_FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
@@ -40,10 +40,8 @@ def load_weights(spark: SparkSession, source: str) -> LoadedWeights:
     if source == IMAGENET:
         data = fetch_imagenet_weights().read_bytes()
     else:
-        try:
+        with missing_input_is(f"weights file not found: {source}"):
             data = hadoop_fs.read_bytes(spark, source)
-        except FileNotFoundError as exc:
-            raise JobInputError(f"weights file not found: {source}") from exc
     return LoadedWeights(weight_arrays_from_bytes(data, source), hashlib.sha256(data).hexdigest(), source)
 
 

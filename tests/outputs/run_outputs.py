@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from fruits_emr.layout import RunLayout, run_key
 from fruits_emr.s3io import write_bytes
+from fruits_spark.mobilenet import FEATURE_DIM
 
 REGION = "eu-west-3"
 BUCKET = "fruits-emr-test"
@@ -22,7 +23,6 @@ OUTPUT_PREFIX = "out"
 INPUT_PREFIX = "images"
 RUN_ID = "scheduled__2026-11-24T02:00:00+00:00"
 CLASSES = ("apple", "banana", "kiwi")
-FEATURE_DIM = 1280
 K = 4
 
 

@@ -11,7 +11,7 @@ from pyspark.sql import SparkSession
 
 from fruits_emr.packaging import build_spark_lib_zip
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
-from fruits_spark.model import build_mobilenet_v2
+from fruits_spark.mobilenet import build_mobilenet_v2
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 

@@ -12,7 +12,7 @@ from pyspark import cloudpickle
 
 from fruits_spark.errors import JobInputError
 from fruits_spark.featurize_job import InvariantViolation, check_invariant, run_featurize
-from fruits_spark.model import FEATURE_DIM
+from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.paths import label_of
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import this test module
