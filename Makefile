@@ -9,7 +9,7 @@ export PYSPARK_PYTHON ?= $(abspath $(PY))
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/spark_jobs:$(CURDIR)
 
-.PHONY: env lint test test-fast demo airflow-ui bench clean
+.PHONY: env lint test test-fast dist demo airflow-ui bench clean
 
 env: $(STAMP)
 
@@ -32,6 +32,11 @@ test: lint
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -ra -m "not (spark or airflow_db or e2e or browser)"
 
+## Build the job bundle a deployment ships beside dags/ and plugins/ (README: Deploying).
+dist: $(STAMP)
+	rm -rf dist/job_bundle
+	$(PY) -m fruits_emr.job_bundle dist/job_bundle
+
 ## Run the real DAG end to end against the local EMR emulator.
 demo: $(STAMP)
 	$(PY) -m local_emr.demo
@@ -45,4 +50,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache build .local
+	rm -rf $(VENV) .pytest_cache build .local dist

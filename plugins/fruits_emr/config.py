@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any, Mapping
 
 from fruits_emr.cost import INSTANCE_PRICES_USD, ClusterShape
+from fruits_emr.job_bundle import missing_files
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
 
 AWS_CONN_ID = "aws_default"
@@ -46,6 +48,7 @@ class EnvDefaults:
     poke_interval_s: float
     primary_instance_type: str
     core_instance_type: str
+    job_bundle: str = ""  # the folder `make dist` built; "" = the repository tree (fruits_emr.job_bundle)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EnvDefaults":
@@ -55,6 +58,7 @@ class EnvDefaults:
             poke_interval_s=float(env.get("FRUITS_EMR_POKE_INTERVAL", "60")),
             primary_instance_type=env.get("FRUITS_EMR_PRIMARY_INSTANCE_TYPE", "m5.xlarge"),
             core_instance_type=env.get("FRUITS_EMR_CORE_INSTANCE_TYPE", "m5.xlarge"),
+            job_bundle=env.get("FRUITS_EMR_JOB_BUNDLE", ""),
         )
 
 
@@ -173,6 +177,10 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
     except (TypeError, ValueError) as bad:
         raise ConfigError(f"a parameter has the wrong type: {bad}") from None
     problems = _problems(cfg)
+    missing = missing_files(Path(env.job_bundle)) if env.job_bundle else []
+    if missing:
+        problems.append(f"job bundle {env.job_bundle!r} lacks {', '.join(missing)} "
+                        "(set FRUITS_EMR_JOB_BUNDLE to a folder `make dist` built)")
     if problems:
         raise ConfigError("invalid run configuration:\n  - " + "\n  - ".join(problems))
     return cfg

@@ -67,6 +67,13 @@ def test_weights_must_be_imagenet_s3_or_an_existing_file(tmp_path):
         load_config(default_params(), "eu-west-3", env)
 
 
+def test_incomplete_job_bundle_is_refused(tmp_path):
+    (tmp_path / "pca.py").write_text("print('pca')\n")
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_JOB_BUNDLE": str(tmp_path)})
+    with pytest.raises(ConfigError, match=r"lacks install-deps.sh, .* \(set FRUITS_EMR_JOB_BUNDLE"):
+        load_config(default_params(), "eu-west-3", env)
+
+
 def test_unpriced_instance_type_is_refused():
     env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket",
                                 "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})

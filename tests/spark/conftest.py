@@ -12,6 +12,7 @@ from pyspark.sql import SparkSession
 from fruits_emr.packaging import build_spark_lib_zip
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
 from fruits_spark.mobilenet import build_mobilenet_v2
+from local_emr.paths import REPO_ROOT
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
@@ -19,7 +20,7 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 @pytest.fixture(scope="session")
 def spark_lib_zip(tmp_path_factory) -> Path:
     """The ``--py-files`` zip of fruits_spark, built from the source like the DAG does."""
-    return build_spark_lib_zip(tmp_path_factory.mktemp("pyfiles"))
+    return build_spark_lib_zip(tmp_path_factory.mktemp("pyfiles"), REPO_ROOT / "spark_jobs")
 
 
 @pytest.fixture(scope="session")
