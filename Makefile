@@ -9,7 +9,7 @@ export PYSPARK_PYTHON ?= $(abspath $(PY))
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/spark_jobs:$(CURDIR)
 
-.PHONY: env test demo airflow-ui bench clean
+.PHONY: env lint test test-fast dist demo airflow-ui bench clean
 
 env: $(STAMP)
 
@@ -20,9 +20,22 @@ $(STAMP): requirements/lock.txt
 	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements/lock.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-## Run the test suite (what CI runs).
-test: $(STAMP)
+## Lint the whole tree (ruff, configured in pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+## Lint, then run the whole test suite (what CI runs).
+test: lint
 	$(PY) -m pytest -q -ra
+
+## The tests a developer runs every minute: all but the Spark, DAG-run, end-to-end and browser tests.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -ra -m "not (spark or airflow_db or e2e or browser)"
+
+## Build the job bundle a deployment ships beside dags/ and plugins/ (README: Deploying).
+dist: $(STAMP)
+	rm -rf dist/job_bundle
+	$(PY) -m fruits_emr.job_bundle dist/job_bundle
 
 ## Run the real DAG end to end against the local EMR emulator.
 demo: $(STAMP)
@@ -37,4 +50,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache build .local
+	rm -rf $(VENV) .pytest_cache build .local dist

@@ -1,4 +1,4 @@
-"""Plain-language conclusions drawn from the measured results (computed, so they never contradict the numbers)."""
+"""Plain-language conclusions from the measured results (computed: they never contradict the numbers)."""
 from __future__ import annotations
 
 from benchmarks.inference import AGREEMENT_BAR
@@ -26,9 +26,10 @@ def pca_note(fit_s: dict[str, float]) -> str:
     if int(largest) >= 1_000_000:
         return "1M rows measured."
     estimate = fit_s[largest] * 1_000_000 / int(largest)
-    return (f"1M rows not run: its input alone is ~5 GB of Parquet (1M x 1280 float32) to write and read twice, "
-            f"and a linear extrapolation of the {largest}-row fit ({fit_s[largest]} s) gives ~{estimate:.0f} s "
-            "of fit on this 2-core machine, beyond the benchmark's time budget. Spark's PCA is one covariance "
+    return (f"1M rows not run: its input alone is ~5 GB of Parquet (1M x 1280 float32) to write and read "
+            f"twice, and a linear extrapolation of the {largest}-row fit ({fit_s[largest]} s) gives "
+            f"~{estimate:.0f} s of fit on this 2-core machine, beyond the benchmark's time budget. "
+            "Spark's PCA is one covariance "
             "pass over the rows (linear in rows, quadratic in the 1280 dimensions) plus a 1280x1280 eigen "
             "decomposition, so the cost per row stays flat and a cluster divides it by its cores.")
 
@@ -36,10 +37,11 @@ def pca_note(fit_s: dict[str, float]) -> str:
 def storage_note(storage: dict) -> str:
     """Where the PCA output's bytes go, from the what-if layouts."""
     what_if = storage["what_if"]
-    return (f"A float32 PCA row is {4 * storage['k']} bytes of incompressible floats while the 1280-d float32 "
-            f"features compress, and both files carry the path and label strings: the PCA column alone "
-            f"would give {what_if['pca_column_only_float32']['ratio']}x, float16 PCA values with path and label "
-            f"{what_if['pca_as_float16_with_path_label']['ratio']}x (the job's rows rewritten as-is by pyarrow, "
+    return (f"A float32 PCA row is {4 * storage['k']} bytes of incompressible floats while the 1280-d "
+            f"float32 features compress, and both files carry the path and label strings: the PCA column "
+            f"alone would give {what_if['pca_column_only_float32']['ratio']}x, float16 PCA values with path "
+            f"and label {what_if['pca_as_float16_with_path_label']['ratio']}x (the job's rows rewritten "
+            f"as-is by pyarrow, "
             f"the baseline of these what-ifs: {what_if['pyarrow_rewrite_as_is']['ratio']}x).")
 
 
@@ -48,9 +50,11 @@ def interpret(results: dict) -> list[str]:
     spark = results["spark"]
     lines = [
         f"Spark steady state runs at {results['featurize_vs_keras']}x plain single-process Keras "
-        f"({results['spark_images_per_s']} vs {results['keras_images_per_s']} images/s, decode included in both; "
+        f"({results['spark_images_per_s']} vs {results['keras_images_per_s']} images/s, "
+        "decode included in both; "
         "the Spark time also covers listing, reading and writing Parquet).",
-        f"Broadcasting the weights is {results['broadcast_vs_naive']}x faster than reloading them from storage "
+        f"Broadcasting the weights is {results['broadcast_vs_naive']}x faster than reloading them "
+        "from storage "
         f"for every batch ({results['naive_images_per_s']} images/s naive, batch {spark['batch_size']}).",
         f"PCA to k={results['storage']['k']} keeps {results['storage']['total_explained_variance']:.1%} "
         "of the variance of the real features "

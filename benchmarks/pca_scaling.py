@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import SparkSession, functions as F
 
 from benchmarks.storage_variants import pca_size_variants
+from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.pca_job import PcaArgs, run_pca
 
-FEATURE_DIM = 1280
 PCA_K = 50
 
 

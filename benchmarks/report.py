@@ -15,7 +15,7 @@ REQUIRED_KEYS = (
 # name -> (comparison, threshold, what it means)
 TARGETS = {
     "featurize_vs_keras": (">=", 0.9, "Spark steady state vs plain single-process Keras on the same cores"),
-    "storage_ratio": (">=", 25.0, "bytes of 1280-d features Parquet / bytes of PCA Parquet (k=50 by default)"),
+    "storage_ratio": (">=", 25.0, "bytes of 1280-d features Parquet / bytes of PCA Parquet (default k=50)"),
     "eur_per_million_images": ("<=", 0.5, "EUR per million images (marginal, Spot core nodes)"),
 }
 BACKEND_SPEEDUP_BAR = 1.3  # an alternative runtime is offered as a backend only above this ratio to Keras
@@ -103,12 +103,14 @@ def render_markdown(results: dict) -> str:
         "\n## Spark featurize job (one local SparkSession, "
         f"{machine['cores']} task slots, {spark['tf_threads_per_task']} TF thread per task)\n",
         _table(["provider", "images/s (median)", "seconds per round"],
-               [[name, rate, spark["round_seconds"][name]] for name, rate in spark["images_per_s_by_provider"].items()]),
+               [[name, rate, spark["round_seconds"][name]]
+                for name, rate in spark["images_per_s_by_provider"].items()]),
         "\nOne-off costs (`spark_startup_s` = session start + driver weights load + extra time of the first, "
         "cold run over a steady run): "
         + ", ".join(f"{k} {v}" for k, v in spark["spark_startup_parts"].items()) + ".\n",
         "\n## PCA (the production PCA job, k=50)\n",
-        _table(["rows (1280-d, synthetic)", "fit_s"], [[rows, s] for rows, s in results["pca_fit_s"].items()]),
+        _table(["rows (1280-d, synthetic)", "fit_s"],
+               [[rows, s] for rows, s in results["pca_fit_s"].items()]),
         "\n" + results["pca_note"] + "\n",
         "\n### Storage on the real featurized images\n",
         _table(["item", "value"], [[k, v] for k, v in results["storage"].items() if k != "what_if"]),

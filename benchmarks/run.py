@@ -4,7 +4,8 @@
 
 Steps, each printing progress: image set -> reference Keras model -> Keras batch-size tuning ->
 single-process runtimes compared (interleaved rounds) -> Spark featurize job (cold run, then rounds of
-broadcast Keras, naive reload and the job's other backends) -> PCA job on the real features (storage ratio) -> PCA fit time on synthetic rows ->
+broadcast Keras, naive reload and the job's other backends) -> PCA job on the real features (storage
+ratio) -> PCA fit time on synthetic rows ->
 cost per million images -> results files. Scratch files live in a temporary folder, removed at the end.
 """
 from __future__ import annotations
@@ -42,15 +43,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=1024, help="N images for every throughput measurement")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the runtime comparison")
-    parser.add_argument("--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers")
-    parser.add_argument("--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try")
+    parser.add_argument("--spark-rounds", type=int, default=1,
+                        help="interleaved rounds of the Spark providers")
+    parser.add_argument("--batch-sizes", type=_int_list, default=[16, 32, 64],
+                        help="Keras batch sizes to try")
     parser.add_argument("--tuning-images", type=int, default=128, help="images used to tune the batch size")
     parser.add_argument("--runtimes", default=",".join(r.name for r in RUNTIMES),
                         help=f"runtimes to compare ({REFERENCE} is always included)")
     parser.add_argument("--pca-rows", type=_int_list, default=[10_000, 100_000],
                         help="synthetic row counts for the PCA fit-time curve ('' = none)")
     parser.add_argument("--pca-k", type=int, default=PCA_K, help="PCA components for the storage ratio")
-    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where results.json/RESULTS.md go")
+    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR,
+                        help="where results.json/RESULTS.md go")
     return parser.parse_args(argv)
 
 
@@ -72,9 +76,10 @@ def main(argv: list[str] | None = None) -> dict:
         reference = load_reference(work)
         progress(f"[2/6] reference model: {reference.description}; tuning the Keras batch size")
         keras_predict = runtimes[0].build(reference.model, work, cores)
-        batch_size, tuning = tune_batch_size(keras_predict, images.paths[:args.tuning_images], args.batch_sizes,
-                                             args.rounds, progress)
-        progress(f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} on {len(images.paths)} images")
+        batch_size, tuning = tune_batch_size(keras_predict, images.paths[:args.tuning_images],
+                                             args.batch_sizes, args.rounds, progress)
+        progress(f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} "
+                 f"on {len(images.paths)} images")
         compared = compare_runtimes(reference.model, images.paths, batch_size, args.rounds, work, cores,
                                     runtimes, progress)
         progress("[4/6] Spark featurize job: session, cold run, then broadcast vs naive rounds")

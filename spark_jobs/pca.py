@@ -1,4 +1,5 @@
-"""spark-submit entry point of the PCA job: features -> k principal components + model + report (fruits_spark)."""
+"""spark-submit entry point of the PCA job: features -> k principal components + model + report."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,9 @@ def parse_args(argv: list[str] | None = None) -> PcaArgs:
                         "partitions (this run's built and its statistics saved, earlier ones reused)")
     parser.add_argument("--output", required=True, help="Parquet output URI (path, label, pca)")
     parser.add_argument("--k", type=int, default=50, help="number of principal components (default 50)")
-    parser.add_argument("--model-output", help="folder for the fitted model: model.npz + model.json (default OUTPUT_model)")
+    parser.add_argument(
+        "--model-output", help="folder for the fitted model: model.npz + model.json (default OUTPUT_model)"
+    )
     parser.add_argument("--report", help="where to write the JSON report")
     ns = parser.parse_args(argv)
     return PcaArgs(input=ns.input, output=ns.output, k=ns.k, model_output=ns.model_output, report=ns.report,

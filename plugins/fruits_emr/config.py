@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any, Mapping
 
 from fruits_emr.cost import INSTANCE_PRICES_USD, ClusterShape
 from fruits_emr.input_keys import DEFAULT_MAX_IMAGE_BYTES
+from fruits_emr.job_bundle import missing_files
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
 from fruits_emr.retention import DEFAULT_RETENTION_DAYS
 
@@ -23,10 +25,13 @@ DEFAULT_REGION = "eu-west-3"
 EU_REGIONS = frozenset(
     {"eu-west-1", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2"}
 )
+# Facts the Spark jobs own (fruits_spark.weights.IMAGENET, fruits_spark.mobilenet.FEATURE_DIM), repeated
+# here because Airflow workers cannot import fruits_spark (not deployed with the DAG, and it needs pyspark);
+# tests/library/test_shared_facts.py keeps the copies equal.
 WEIGHTS_IMAGENET = "imagenet"
+K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
 MAX_IMAGES_LIMIT = 10_000_000
 MAX_CORE_INSTANCES = 20
-K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"[A-Za-z0-9!_.*'()/-]+")
@@ -47,6 +52,7 @@ class EnvDefaults:
     core_instance_type: str
     max_image_bytes: int
     retention_days: int
+    job_bundle: str = ""  # the folder `make dist` built; "" = the repository tree (fruits_emr.job_bundle)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EnvDefaults":
@@ -58,6 +64,7 @@ class EnvDefaults:
             core_instance_type=env.get("FRUITS_EMR_CORE_INSTANCE_TYPE", "m5.xlarge"),
             max_image_bytes=int(env.get("FRUITS_EMR_MAX_IMAGE_BYTES", str(DEFAULT_MAX_IMAGE_BYTES))),
             retention_days=int(env.get("FRUITS_EMR_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
+            job_bundle=env.get("FRUITS_EMR_JOB_BUNDLE", ""),
         )
 
 
@@ -123,7 +130,8 @@ def _problems(cfg: RunConfig) -> list[str]:
             problems.append(f"{name} {value!r} must be a non-empty S3 key prefix like 'fruits/raw'")
     if prefixes_overlap(cfg.bucket, cfg.input_prefix, cfg.bucket, cfg.output_prefix):
         problems.append("input_prefix and output_prefix must differ and neither may contain the other")
-    if not (cfg.weights == WEIGHTS_IMAGENET or cfg.weights.startswith("s3://") or os.path.isfile(cfg.weights)):
+    weights = cfg.weights
+    if not (weights == WEIGHTS_IMAGENET or weights.startswith("s3://") or os.path.isfile(weights)):
         problems.append(
             f"weights {cfg.weights!r} must be 'imagenet', an s3:// URI or an existing local file "
             "(set FRUITS_EMR_WEIGHTS)"
@@ -183,6 +191,10 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
     except (TypeError, ValueError) as bad:
         raise ConfigError(f"a parameter has the wrong type: {bad}") from None
     problems = _problems(cfg)
+    missing = missing_files(Path(env.job_bundle)) if env.job_bundle else []
+    if missing:
+        problems.append(f"job bundle {env.job_bundle!r} lacks {', '.join(missing)} "
+                        "(set FRUITS_EMR_JOB_BUNDLE to a folder `make dist` built)")
     if problems:
         raise ConfigError("invalid run configuration:\n  - " + "\n  - ".join(problems))
     return cfg

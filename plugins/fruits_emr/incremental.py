@@ -137,7 +137,9 @@ def plan_snapshot(objects: Iterable[InputObject], previous: dict[str, Entry], pa
     featurized = [entry for entry in entries.values() if entry.status == FEATURIZED]
     unknown = {entry.partition for entry in featurized} - set(known)
     if unknown:
-        raise ValueError(f"the published catalogue names partitions its pointer does not list: {sorted(unknown)}")
+        raise ValueError(
+            f"the published catalogue names partitions its pointer does not list: {sorted(unknown)}"
+        )
     affected = {entry.partition for entry in dropped}
     left_in = {entry.partition for entry in featurized}
     for entry in featurized:
@@ -182,7 +184,9 @@ def list_input_objects(s3_hook: S3Hook, input_uri: str) -> list[InputObject]:
     return objects
 
 
-def published_state(s3_hook: S3Hook, layout: RunLayout) -> tuple[Pointer | None, dict[str, Entry], list[Partition]]:
+def published_state(
+    s3_hook: S3Hook, layout: RunLayout
+) -> tuple[Pointer | None, dict[str, Entry], list[Partition]]:
     """The pointer, its catalogue and its partitions; empty before the first publish."""
     pointer = read_pointer(s3_hook, layout.latest_uri)
     if pointer is None:
@@ -220,7 +224,9 @@ def plan_inputs(s3_hook: S3Hook, layout: RunLayout, input_uri: str, *, max_image
     base, previous, partitions = published_state(s3_hook, layout)
     if full_reprocess:
         previous, partitions = {}, []
-    plan = plan_snapshot(objects, previous, partitions, layout.run_key, input_uri, max_images, max_image_bytes)
+    plan = plan_snapshot(
+        objects, previous, partitions, layout.run_key, input_uri, max_images, max_image_bytes
+    )
     if plan.changes and plan.usable_at_most() < k:
         raise SnapshotTooSmall(
             f"the snapshot would hold at most {plan.usable_at_most()} images, fewer than k={k} PCA "

@@ -34,7 +34,9 @@ def key_problem(relative_key: str) -> str | None:
         return "the key holds a control or line-separator character"
     for segment in relative_key.split("/"):
         if segment in ("", ".", ".."):
-            return f"the key has an empty, '.' or '..' path segment ({relative_key!r}), which Hadoop normalises"
+            return (
+                f"the key has an empty, '.' or '..' path segment ({relative_key!r}), which Hadoop normalises"
+            )
         if segment != segment.strip():
             return f"a path segment of the key starts or ends with white space ({segment!r})"
     return None

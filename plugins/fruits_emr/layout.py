@@ -35,7 +35,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def folder_prefix(prefix: str) -> str:
-    """A key prefix as a folder, ending in "/" ("" for the bucket root), so "images" never matches "images-old"."""
+    """A prefix as a folder, ending in "/" ("" for the bucket root): "images" never matches "images-old"."""
     prefix = prefix.strip("/")
     return f"{prefix}/" if prefix else ""
 

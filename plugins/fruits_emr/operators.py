@@ -22,7 +22,8 @@ class AdoptingEmrCreateJobFlowOperator(EmrCreateJobFlowOperator):
         name = self.job_flow_overrides["Name"]
         existing = self.hook.get_cluster_id_by_name(name, ACTIVE_CLUSTER_STATES)
         if existing:
-            self.log.warning("Adopting cluster %s, started for this run by an earlier try (%s)", existing, name)
+            self.log.warning("Adopting cluster %s, started for this run by an earlier try (%s)",
+                             existing, name)
             self._job_flow_id = existing
             return existing
         return super().execute(context)
@@ -65,7 +66,8 @@ class IdempotentEmrAddStepsOperator(EmrAddStepsOperator):
         reused, to_add = plan_step_reuse(requested, self._existing_steps(self.job_flow_id))
         for step, step_id in zip(requested, reused):
             if step_id:
-                self.log.info("Reusing step %s (%s) already on cluster %s", step["Name"], step_id, self.job_flow_id)
+                self.log.info("Reusing step %s (%s) already on cluster %s",
+                              step["Name"], step_id, self.job_flow_id)
         added: list[str] = []
         if to_add:
             self.steps = to_add

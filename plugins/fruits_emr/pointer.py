@@ -68,6 +68,8 @@ def write_pointer(s3_hook: S3Hook, uri: str, document: dict, expected_etag: str 
     except ClientError as err:
         code = err.response.get("Error", {}).get("Code")
         if code in _CONFLICT_CODES:
-            raise PointerConflict(f"{uri} changed since it was read (expected ETag {expected_etag}): {code}") from err
+            raise PointerConflict(
+                f"{uri} changed since it was read (expected ETag {expected_etag}): {code}"
+            ) from err
         raise
     return response["ETag"]

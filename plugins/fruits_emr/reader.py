@@ -52,7 +52,9 @@ def load_latest(bucket: str, output_prefix: str, s3_client=None) -> Snapshot:
     pointer = json.loads(client.get_object(Bucket=latest_bucket, Key=latest_key)["Body"].read())
     pca_bucket, pca_prefix = split_s3_uri(pointer["snapshot"]["pca"])
     parts = []
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=pca_bucket, Prefix=folder_prefix(pca_prefix)):
+    for page in client.get_paginator("list_objects_v2").paginate(
+        Bucket=pca_bucket, Prefix=folder_prefix(pca_prefix)
+    ):
         for obj in page.get("Contents", []):
             if obj["Key"].endswith(".parquet"):
                 body = client.get_object(Bucket=pca_bucket, Key=obj["Key"])["Body"].read()

@@ -12,7 +12,6 @@ from fruits_emr.spark_sizing import SparkSizing
 
 FEATURIZE_STEP = "featurize"
 PCA_STEP = "pca"
-STEP_NAMES = (FEATURIZE_STEP, PCA_STEP)
 BATCH_SIZE = 64
 
 

@@ -108,19 +108,24 @@ def validate(cfg: dict, plan: dict) -> dict:
     )
 
 
-@task(outlets=[LATEST_FEATURES], doc_md="Commit the validated snapshot: one conditional write of latest.json.")
+@task(
+    outlets=[LATEST_FEATURES], doc_md="Commit the validated snapshot: one conditional write of latest.json."
+)
 def publish(cfg: dict) -> dict:
     from fruits_emr.publish import publish_run
 
     context = get_current_context()
     layout = _run_layout(cfg)
     published = publish_run(_s3_hook(), layout, context["run_id"])
-    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri, "run_uri": layout.run_uri}
+    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri,
+                                                       "run_uri": layout.run_uri}
     return published
 
 
-@task(trigger_rule="none_failed",
-      doc_md="Retention: delete superseded runs and EMR logs older than the retention period (not on dry runs).")
+@task(
+    trigger_rule="none_failed",
+    doc_md="Retention: delete superseded runs and EMR logs older than the retention period (not on dry runs)",
+)
 def cleanup(cfg: dict) -> dict | None:
     from fruits_emr.retention import apply_retention
 

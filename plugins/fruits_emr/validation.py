@@ -175,17 +175,29 @@ def _read_outputs(s3_hook: S3Hook, layout: RunLayout) -> _Outputs:
     pca_schema = pa.schema([("path", pa.string()), ("label", pa.string()), ("pca", pa.list_(pa.float32()))])
     missing: list[str] = []
     return _Outputs(
-        plan=_load(missing, "plan_catalogue.parquet",
-                   lambda: catalogue.read_catalogue(s3_hook, layout.plan_catalogue_uri), {}),
+        plan=_load(
+            missing,
+            "plan_catalogue.parquet",
+            lambda: catalogue.read_catalogue(s3_hook, layout.plan_catalogue_uri),
+            {},
+        ),
         inputs=_load(missing, "input_list.txt", lambda: read_input_list(s3_hook, layout), []),
-        featurize_report=_load(missing, "featurize_report.json",
-                               lambda: read_json(s3_hook, layout.featurize_report_uri), {}),
+        featurize_report=_load(
+            missing, "featurize_report.json", lambda: read_json(s3_hook, layout.featurize_report_uri), {}
+        ),
         pca_report=_load(missing, "pca_report.json", lambda: read_json(s3_hook, layout.pca_report_uri), {}),
-        pca=_load(missing, "pca/", lambda: read_parquet_prefix(s3_hook, layout.pca_uri, pca_schema.names),
-                  pca_schema.empty_table()),
-        quarantine=_load(missing, "quarantine/",
-                         lambda: read_parquet_prefix(s3_hook, layout.quarantine_uri, ["path", "reason", "detail"]),
-                         pa.table({name: pa.array([], pa.string()) for name in ("path", "reason", "detail")})),
+        pca=_load(
+            missing,
+            "pca/",
+            lambda: read_parquet_prefix(s3_hook, layout.pca_uri, pca_schema.names),
+            pca_schema.empty_table(),
+        ),
+        quarantine=_load(
+            missing,
+            "quarantine/",
+            lambda: read_parquet_prefix(s3_hook, layout.quarantine_uri, ["path", "reason", "detail"]),
+            pa.table({name: pa.array([], pa.string()) for name in ("path", "reason", "detail")}),
+        ),
         missing=missing,
     )
 
@@ -210,25 +222,40 @@ def _checks(out: _Outputs, snapshot: dict[str, Entry], vectors: _Vectors, expect
         _equal("images_found", found, expected_images),
         _equal("input_list_length", len(out.inputs), expected_images),
         _no_uris("input_list_matches_plan", list(set(out.inputs) ^ set(pending))),
-        _equal("featurized_plus_quarantined",
-               featurized + quarantined if None not in (featurized, quarantined) else None, found),
+        _equal(
+            "featurized_plus_quarantined",
+            featurized + quarantined if None not in (featurized, quarantined) else None,
+            found,
+        ),
         _equal("quarantine_rows", out.quarantine.num_rows, quarantined),
         _equal("featurized_count", featurized, len(set(pending) - set(run_quarantine))),
         _no_uris("no_unexpected_quarantine", list(set(run_quarantine) - set(out.inputs))),
         _equal("pca_rows", out.pca.num_rows, len(in_snapshot)),
-        _equal("partition_rows", sum(partition_rows) if None not in partition_rows else None, out.pca.num_rows),
-        Check("pca_dimensions", bool(vectors.full_rows.all()),
-              {"lengths_seen": sorted(set(vectors.lengths.tolist())),
-               "rows_with_other_length": int((~vectors.full_rows).sum())},
-              {"length": k}),
+        _equal(
+            "partition_rows", sum(partition_rows) if None not in partition_rows else None, out.pca.num_rows
+        ),
+        Check(
+            "pca_dimensions",
+            bool(vectors.full_rows.all()),
+            {
+                "lengths_seen": sorted(set(vectors.lengths.tolist())),
+                "rows_with_other_length": int((~vectors.full_rows).sum()),
+            },
+            {"length": k},
+        ),
         _equal("pca_rows_with_non_finite_values", int((~vectors.finite).sum()), 0),
         _no_uris("no_lost_images", list(set(in_snapshot) - set(pca_paths))),
         _no_uris("no_unexpected_images", list(set(pca_paths) - set(in_snapshot))),
-        _no_uris("no_duplicate_paths", [path for path, n in Counter(pca_paths + run_quarantine).items() if n > 1]),
+        _no_uris(
+            "no_duplicate_paths", [path for path, n in Counter(pca_paths + run_quarantine).items() if n > 1]
+        ),
         _equal("explained_variance_components", len(out.pca_report.get("explained_variance") or []), k),
-        Check("cumulative_explained_variance",
-              cumulative is not None and math.isfinite(cumulative) and cumulative >= min_variance,
-              cumulative, f">= {min_variance}"),
+        Check(
+            "cumulative_explained_variance",
+            cumulative is not None and math.isfinite(cumulative) and cumulative >= min_variance,
+            cumulative,
+            f">= {min_variance}",
+        ),
     ]
 
 

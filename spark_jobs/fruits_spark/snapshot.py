@@ -18,8 +18,7 @@ import json
 from dataclasses import dataclass
 from functools import reduce
 
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession, functions as F
 
 from fruits_spark import hadoop_fs
 from fruits_spark.covariance import FeatureStats, combine_tree
@@ -65,7 +64,9 @@ def _carry(spark: SparkSession, plan: dict) -> str | None:
     if not plan["carried_from"]:
         return None
     catalogue = spark.read.parquet(plan["plan_catalogue"])
-    keep = catalogue.where((F.col("status") == FEATURIZED) & (F.col("partition") == plan["run_key"])).select("path")
+    keep = catalogue.where((F.col("status") == FEATURIZED) & (F.col("partition") == plan["run_key"])).select(
+        "path"
+    )
     old_rows = read_partition(spark, [d for p in plan["carried_from"] for d in p["dirs"]])
     features_dir, carried_dir = plan["new_partition"]["dirs"]
     old_rows.join(keep, "path", "left_semi").write.mode("overwrite").parquet(carried_dir)

@@ -67,8 +67,16 @@ def test_weights_must_be_imagenet_s3_or_an_existing_file(tmp_path):
         load_config(default_params(), "eu-west-3", env)
 
 
+def test_incomplete_job_bundle_is_refused(tmp_path):
+    (tmp_path / "pca.py").write_text("print('pca')\n")
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_JOB_BUNDLE": str(tmp_path)})
+    with pytest.raises(ConfigError, match=r"lacks install-deps.sh, .* \(set FRUITS_EMR_JOB_BUNDLE"):
+        load_config(default_params(), "eu-west-3", env)
+
+
 def test_unpriced_instance_type_is_refused():
-    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket",
+                                "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
     with pytest.raises(ConfigError, match="'p5.48xlarge' has no known price"):
         load_config(default_params(), "eu-west-3", env)
 
@@ -90,14 +98,15 @@ def test_env_defaults_read_the_fruits_emr_variables():
 
 @pytest.mark.parametrize("region", ["us-west-2", "eu-north-1"])
 def test_connection_region_comes_from_the_airflow_connection(monkeypatch, region):
-    from tests.dag.conftest import aws_connection
+    from tests.dag.dag_test_env import aws_connection
 
     # an endpoint nobody listens on: reading the region must not need it
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection("http://127.0.0.1:9", region))
     assert connection_region() == region
 
 
-@pytest.mark.parametrize("input_prefix, output_prefix", [("fruits", "fruits/features"), ("fruits/raw/x", "fruits/raw")])
+@pytest.mark.parametrize("input_prefix, output_prefix",
+                         [("fruits", "fruits/features"), ("fruits/raw/x", "fruits/raw")])
 def test_nested_input_and_output_prefixes_are_refused_before_any_aws_call(input_prefix, output_prefix):
     with pytest.raises(ConfigError, match="neither may contain the other"):
         load_config(default_params(input_prefix=input_prefix, output_prefix=output_prefix), "eu-west-3", ENV)

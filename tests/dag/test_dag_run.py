@@ -15,8 +15,7 @@ from PIL import Image
 from fruits_emr.layout import run_key
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
-
-from tests.dag.conftest import BUCKET, REGION, aws_connection
+from tests.dag.dag_test_env import BUCKET, REGION, aws_connection
 
 IMAGES = ["apple/1.jpg", "apple/2.jpg", "banana/1.jpg", "banana/2.png"]
 
@@ -49,7 +48,13 @@ def test_dry_run_plans_and_prices_without_a_cluster(dag, airflow_db, photos, s3_
     assert dag_run.state == "success"
     assert {t: states[t] for t in ("check_config", "plan_inputs", "estimate_cost", "should_start_cluster")} \
         == dict.fromkeys(("check_config", "plan_inputs", "estimate_cost", "should_start_cluster"), "success")
-    after_gate = set(states) - {"check_config", "plan_inputs", "estimate_cost", "should_start_cluster", "cleanup"}
+    after_gate = set(states) - {
+        "check_config",
+        "plan_inputs",
+        "estimate_cost",
+        "should_start_cluster",
+        "cleanup",
+    }
     assert {states[t] for t in after_gate} == {"skipped"}  # the teardown too: no cluster to end
     assert states["cleanup"] == "success" and "DRY RUN: nothing deleted" in caplog.text
     assert emr_client.list_clusters()["Clusters"] == []

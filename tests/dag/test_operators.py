@@ -16,8 +16,7 @@ from fruits_emr.operators import (
 )
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.step_logs import step_stderr_key
-
-from tests.dag.conftest import BUCKET, REGION
+from tests.dag.dag_test_env import BUCKET, REGION
 
 JOB_FLOW = {
     "Name": "fruits-features-manual-2026-11-24T06-00-00-00-00",
@@ -136,7 +135,8 @@ def test_failed_step_logs_failure_details_and_stderr_tail(emr_client, s3_hook, m
     details = {"Reason": "Unknown error", "Message": "spark-submit exited with 1", "LogFile": key}
     monkeypatch.setattr(  # moto keeps no FailureDetails; add them to its answer for failed steps
         Step, "status",
-        property(lambda s: {**moto_status.fget(s), **({"FailureDetails": details} if s.state == "FAILED" else {})}),
+        property(lambda s: {**moto_status.fget(s),
+                            **({"FailureDetails": details} if s.state == "FAILED" else {})}),
     )
     next(s for s in moto_cluster(cluster_id).steps if s.id == step_id).state = "FAILED"
     with pytest.raises(AirflowException, match="spark-submit exited with 1"):

@@ -22,7 +22,8 @@ def test_terminate_is_the_clusters_teardown(dag):
     terminate = dag.get_task("terminate_cluster")
     assert terminate.is_teardown and terminate.trigger_rule == TriggerRule.ALL_DONE_SETUP_SUCCESS
     assert dag.get_task("create_cluster").is_setup
-    assert terminate.upstream_task_ids == {"create_cluster", "wait_pca"}  # after the last step, whatever it did
+    # after the last step, whatever it did
+    assert terminate.upstream_task_ids == {"create_cluster", "wait_pca"}
     assert terminate.downstream_task_ids == set()
 
 
@@ -37,7 +38,9 @@ def test_short_circuit_skips_the_cluster_path_but_lets_cleanup_run(dag):
     assert gate.ignore_downstream_trigger_rules is False  # skips its direct downstream; others follow rules
     assert gate.get_flat_relative_ids(upstream=False) == set(MAIN_PATH[4:]) | {"terminate_cluster"}
     after_gate = set(MAIN_PATH[4:-1]) | {"terminate_cluster"}
-    assert {dag.get_task(t).trigger_rule for t in after_gate - {"terminate_cluster"}} == {TriggerRule.ALL_SUCCESS}
+    assert {dag.get_task(t).trigger_rule for t in after_gate - {"terminate_cluster"}} == {
+        TriggerRule.ALL_SUCCESS
+    }
 
 
 def test_gate_stops_on_dry_run_or_an_unchanged_snapshot(dag):
@@ -47,7 +50,9 @@ def test_gate_stops_on_dry_run_or_an_unchanged_snapshot(dag):
     assert gate({"dry_run": False}, plan, estimate) is True
     assert gate({"dry_run": True}, plan, estimate) is False
     assert gate({"dry_run": False}, {**plan, "selected": 0, "changes": False}, estimate) is False
-    assert gate({"dry_run": False}, {**plan, "selected": 0}, estimate) is True  # deletions need a new snapshot
+    assert (
+        gate({"dry_run": False}, {**plan, "selected": 0}, estimate) is True
+    )  # deletions need a new snapshot
 
 
 def test_sensors_reschedule_and_take_ids_from_upstream(dag):

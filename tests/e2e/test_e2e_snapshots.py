@@ -31,7 +31,9 @@ def _parquet_rows(s3, uri: str) -> list[dict]:
     rows = []
     for obj in s3.list_objects_v2(Bucket=bucket, Prefix=prefix.rstrip("/") + "/").get("Contents", []):
         if obj["Key"].endswith(".parquet"):
-            rows += pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())).to_pylist()
+            rows += pq.read_table(
+                io.BytesIO(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+            ).to_pylist()
     return rows
 
 

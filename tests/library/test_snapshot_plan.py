@@ -19,11 +19,15 @@ def featurized(name: str, partition: str, etag: str = "e1") -> Entry:
 
 
 def partition(key: str, rows: int) -> Partition:
-    return Partition(key, (f"s3://b/out/runs/{key}/features",), f"s3://b/out/runs/{key}/partition_stats.npz", rows)
+    return Partition(
+        key, (f"s3://b/out/runs/{key}/features",), f"s3://b/out/runs/{key}/partition_stats.npz", rows
+    )
 
 
 def plan(objects, previous=(), partitions=(), max_images=100, max_bytes=1000):
-    return plan_snapshot(objects, {e.path: e for e in previous}, list(partitions), RUN, INPUT, max_images, max_bytes)
+    return plan_snapshot(
+        objects, {e.path: e for e in previous}, list(partitions), RUN, INPUT, max_images, max_bytes
+    )
 
 
 def statuses(result) -> dict[str, tuple]:

@@ -18,6 +18,7 @@ from fruits_emr import catalogue
 from fruits_emr.catalogue import PENDING, Entry
 from fruits_emr.layout import RunLayout, run_key
 from fruits_emr.s3io import write_bytes
+from fruits_spark.mobilenet import FEATURE_DIM
 
 REGION = "eu-west-3"
 BUCKET = "fruits-emr-test"
@@ -25,7 +26,6 @@ OUTPUT_PREFIX = "out"
 INPUT_PREFIX = "images"
 RUN_ID = "scheduled__2026-11-24T02:00:00+00:00"
 CLASSES = ("apple", "banana", "kiwi")
-FEATURE_DIM = 1280
 K = 4
 
 
@@ -94,7 +94,8 @@ class RunOutputs:
             write_bytes(s3_hook, f"{uri}/_SUCCESS", b"")
 
 
-def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K, first_index: int = 0) -> RunOutputs:
+def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K,
+                   first_index: int = 0) -> RunOutputs:
     """A run whose outputs agree with each other (validation reads the input list, not the images).
 
     Input names are numbered from ``first_index``, so two runs can process disjoint images.

@@ -13,7 +13,7 @@ from fruits_emr.pointer import read_pointer
 from fruits_emr.publish import PublishRefused, publish_run
 from fruits_emr.s3io import read_bytes, write_bytes
 from fruits_emr.validation import ValidationError, validate_run
-from tests.outputs.run_outputs import BUCKET, INPUT_PREFIX, K, RUN_ID, consistent_run, make_layout, put_inputs
+from tests.outputs.run_outputs import BUCKET, INPUT_PREFIX, RUN_ID, K, consistent_run, make_layout, put_inputs
 
 INPUT_URI = f"s3://{BUCKET}/{INPUT_PREFIX}/"
 
@@ -22,7 +22,9 @@ def _validated(s3_hook, layout, run, base_etag=None):
     run.upload(s3_hook, layout)
     if base_etag:
         plan = json.loads(read_bytes(s3_hook, layout.snapshot_plan_uri))
-        write_bytes(s3_hook, layout.snapshot_plan_uri, json.dumps({**plan, "base_pointer_etag": base_etag}).encode())
+        write_bytes(
+            s3_hook, layout.snapshot_plan_uri, json.dumps({**plan, "base_pointer_etag": base_etag}).encode()
+        )
     validate_run(s3_hook, layout, expected_images=len(run.inputs), k=K, min_explained_variance=0.8)
 
 
@@ -54,13 +56,20 @@ def test_publish_writes_only_the_pointer_and_it_names_the_whole_snapshot(s3_hook
     pointer = publish_run(s3_hook, layout, RUN_ID)
 
     assert _latest(s3_hook, layout) == pointer
-    assert pointer["run_id"] == RUN_ID and pointer["run_key"] == layout.run_key and pointer["based_on"] is None
+    assert (
+        pointer["run_id"] == RUN_ID and pointer["run_key"] == layout.run_key and pointer["based_on"] is None
+    )
     assert pointer["snapshot"]["catalogue"] == layout.catalogue_uri
-    assert pointer["snapshot"]["pca"] == layout.pca_uri and pointer["snapshot"]["pca_model"] == layout.pca_model_uri
+    assert (
+        pointer["snapshot"]["pca"] == layout.pca_uri
+        and pointer["snapshot"]["pca_model"] == layout.pca_model_uri
+    )
     assert [p["run_key"] for p in pointer["snapshot"]["partitions"]] == [layout.run_key]
     assert pointer["counts"]["featurized"] == 27 and pointer["counts"]["quarantined"] == 3
     published = datetime.fromisoformat(pointer["published_at"])
-    assert published.tzinfo == timezone.utc and abs(datetime.now(timezone.utc) - published).total_seconds() < 60
+    assert (
+        published.tzinfo == timezone.utc and abs(datetime.now(timezone.utc) - published).total_seconds() < 60
+    )
 
 
 def test_failed_pointer_write_leaves_the_previous_snapshot_and_a_retry_publishes(failing_put_hook, layout):

@@ -48,9 +48,13 @@ def test_apply_retention_deletes_in_s3(s3_hook):
     drop = [f"{make_layout('manual__r1').run_uri}/pca/part-0.parquet", f"{layout.logs_uri}j-1/stderr.gz"]
     for uri in keep + drop:
         write_bytes(s3_hook, uri, b"x")
-    write_pointer(s3_hook, layout.latest_uri, _pointer(layout.run_key, [make_layout("manual__r1").run_key]), None)
+    write_pointer(
+        s3_hook, layout.latest_uri, _pointer(layout.run_key, [make_layout("manual__r1").run_key]), None
+    )
 
-    summary = apply_retention(s3_hook, layout, retention_days=1, now=datetime.now(timezone.utc) + timedelta(days=2))
+    summary = apply_retention(
+        s3_hook, layout, retention_days=1, now=datetime.now(timezone.utc) + timedelta(days=2)
+    )
 
     assert summary["deleted_run_files"] == 1 and summary["deleted_log_files"] == 1
     for uri in keep:

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from pca_reference import assert_same_pca
+from test_pca import read_table
 
 from fruits_emr.catalogue import FEATURIZED, Entry, to_table
 from fruits_spark.covariance import FeatureStats
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_job import PcaArgs, load_model, run_pca
-from pca_reference import assert_same_pca
 from fruits_spark.snapshot import FEATURES_SCHEMA
-from test_pca import read_table
 
 DIM, K = 1280, 3
 
@@ -64,8 +64,10 @@ class Pipeline:
             del self.rows[path]
         self.rows.update(new)
         new_paths = set(new) | carried
-        self.partitions = {p["run_key"]: (p, new_paths if p["run_key"] == key else self.partitions[p["run_key"]][1])
-                           for p in report["partitions"]}
+        self.partitions = {
+            p["run_key"]: (p, new_paths if p["run_key"] == key else self.partitions[p["run_key"]][1])
+            for p in report["partitions"]
+        }
         return report
 
     def _entry(self, key: str) -> dict:
@@ -93,7 +95,9 @@ def pipeline(spark, tmp_path_factory) -> Pipeline:
 
 def test_three_nights_reuse_statistics_carry_rows_and_fit_one_basis(pipeline):
     first = pipeline.run("r1", _named("a", _rows(1, 30)), drop=set())
-    assert [(p["run_key"], p["rows"], p["statistics"]) for p in first["partitions"]] == [("r1", 30, "computed")]
+    assert [(p["run_key"], p["rows"], p["statistics"]) for p in first["partitions"]] == [
+        ("r1", 30, "computed")
+    ]
     _assert_snapshot_pca(pipeline, "r1")
 
     second = pipeline.run("r2", _named("b", _rows(2, 5)), drop=set())  # fewer new images than... fine
@@ -106,8 +110,12 @@ def test_three_nights_reuse_statistics_carry_rows_and_fit_one_basis(pipeline):
     erased = {"file:/in/a/0.jpg", "file:/in/a/7.jpg"}  # two images of night 1 deleted, nothing new
     third = pipeline.run("r3", {}, drop=erased)
     assert [(p["run_key"], p["rows"], p["statistics"]) for p in third["partitions"]] == [
-        ("r3", 28, "computed"), ("r2", 5, "reused")]
-    carried = {row.path for row in pipeline.spark.read.parquet(str(pipeline.run_dir("r3") / "carried")).collect()}
+        ("r3", 28, "computed"),
+        ("r2", 5, "reused"),
+    ]
+    carried = {
+        row.path for row in pipeline.spark.read.parquet(str(pipeline.run_dir("r3") / "carried")).collect()
+    }
     assert len(carried) == 28 and not carried & erased
     _assert_snapshot_pca(pipeline, "r3")
     assert third["images"] == 33
@@ -118,4 +126,7 @@ def test_statistics_that_do_not_match_the_partition_are_refused(pipeline, spark,
     plan["kept_partitions"] = [{**plan["kept_partitions"][0], "rows": 999}]
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     with pytest.raises(JobInputError, match="statistics count 5 rows"):
-        run_pca(spark, PcaArgs(input=None, output=str(tmp_path / "pca"), k=K, snapshot_plan=str(tmp_path / "plan.json")))
+        run_pca(
+            spark,
+            PcaArgs(input=None, output=str(tmp_path / "pca"), k=K, snapshot_plan=str(tmp_path / "plan.json")),
+        )

@@ -1,4 +1,4 @@
-"""Both jobs as the cluster runs them: real ``spark-submit`` processes, fruits_spark only from the --py-files zip."""
+"""Both jobs as the cluster runs them: real ``spark-submit``, fruits_spark only from the --py-files zip."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from image_factory import class_image, encode
 
 SPARK_JOBS = Path(__file__).resolve().parents[2] / "spark_jobs"
@@ -18,7 +17,7 @@ SPARK_SUBMIT = Path(sys.executable).with_name("spark-submit")
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory, spark_lib_zip) -> Path:
-    """Entry scripts copied away from the source tree (as uploaded to S3), so only the zip provides the package."""
+    """Entry scripts copied away from the source tree (as on S3): only the zip provides the package."""
     stage = tmp_path_factory.mktemp("artifacts")
     for script in ("featurize.py", "pca.py"):
         shutil.copy(SPARK_JOBS / script, stage / script)
@@ -42,7 +41,8 @@ def test_featurize_then_pca_with_spark_submit(staged, weights_file, tmp_path):
     (tmp_path / "in" / "plum" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     out = tmp_path / "run"
 
-    featurize = spark_submit(staged, "featurize.py", "--input", str(tmp_path / "in"), "--output", str(out / "features"),
+    featurize = spark_submit(staged, "featurize.py", "--input", str(tmp_path / "in"),
+                             "--output", str(out / "features"),
                              "--quarantine", str(out / "quarantine"), "--weights", str(weights_file),
                              "--report", str(out / "featurize_report.json"), "--batch-size", "4")
     assert featurize.returncode == 0, featurize.stderr[-3000:]
