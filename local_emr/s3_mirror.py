@@ -3,8 +3,9 @@
 ``s3://bucket/key`` lives at ``ROOT/bucket/key``. Before a step runs, every object at or under each
 URI the step names is downloaded, and so is every ``s3://`` URI named inside a JSON file the step names
 (a manifest such as the snapshot plan: on EMR the job reads those through EMRFS like any other path);
-afterwards new or changed files are uploaded, and objects the step deleted locally (e.g. a Spark ``overwrite``) are deleted from S3, as on EMR. Hadoop's ``.crc``
-checksum side files never leave the local folder.
+afterwards new or changed files are uploaded, and objects the step deleted locally (e.g. a Spark
+``overwrite``) are deleted from S3, as on EMR. Hadoop's ``.crc`` checksum side files never leave the
+local folder.
 """
 from __future__ import annotations
 
