@@ -14,9 +14,11 @@ Nightly, and on demand from the trigger form. Each run:
 6. **validate** the outputs (counts, dimensions, explained variance; report + plots) and **publish**
    the run as `latest.json` (the `fruits_features_latest` asset) only when valid.
 
-**terminate_cluster** is a teardown: it runs whatever happened once the cluster exists, and a failed
-step still fails the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`.
-Deployment settings: `FRUITS_EMR_BUCKET`, `FRUITS_EMR_WEIGHTS`, `FRUITS_EMR_POKE_INTERVAL`; AWS access
+**terminate_cluster** is a teardown: it runs whatever happened once the job flow is built, terminates
+the run's clusters by id and by tag (deployment id + idempotency token), and a failed step still fails
+the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`.
+Deployment settings: `FRUITS_EMR_BUCKET`, `FRUITS_EMR_WEIGHTS`, `FRUITS_EMR_POKE_INTERVAL`,
+`FRUITS_EMR_DEPLOYMENT_ID`; AWS access
 and region come from the `aws_default` connection.
 """
 from __future__ import annotations
@@ -24,11 +26,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.sdk import DAG, chain
 
 from fruits_emr.config import AWS_CONN_ID, EnvDefaults
-from fruits_emr.operators import AdoptingEmrCreateJobFlowOperator, IdempotentEmrAddStepsOperator
+from fruits_emr.operators import (
+    AdoptingEmrCreateJobFlowOperator,
+    IdempotentEmrAddStepsOperator,
+    RunClustersTerminateOperator,
+)
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.steps import FEATURIZE_STEP, PCA_STEP
@@ -45,7 +50,15 @@ from fruits_emr.tasks import (
 )
 
 POKE_INTERVAL_S = EnvDefaults.from_env().poke_interval_s
-RETRY_SAFELY = {"retries": 2, "retry_delay": timedelta(seconds=30)}
+# Every task is idempotent (content-hashed uploads, cluster adoption by tag, step reuse, run-scoped
+# outputs), so each retries transient errors with back-off; permanent failures (fruits_emr.failures)
+# are never retried.
+RETRIES = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 with DAG(
     dag_id="fruits_features",
@@ -54,9 +67,11 @@ with DAG(
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=timedelta(hours=20),  # before the next nightly run; the idle timeout ends the cluster
+    max_consecutive_failed_dag_runs=3,  # a broken nightly is paused instead of starting paid clusters
     params=dag_params(),
     tags=["emr", "spark", "features", "fruits"],
-    default_args={"owner": "fruits-emr", "retries": 0},
+    default_args={"owner": "fruits-emr", **RETRIES},
 ) as dag:
     cfg = check_config()
     plan = plan_inputs(cfg)
@@ -70,7 +85,6 @@ with DAG(
         job_flow_overrides=spec["job_flow"],
         aws_conn_id=AWS_CONN_ID,
         emr_conn_id=None,
-        **RETRY_SAFELY,
     )
     add_steps = IdempotentEmrAddStepsOperator(
         task_id="add_steps",
@@ -78,7 +92,6 @@ with DAG(
         job_flow_id=create_cluster.output,
         steps=spec["steps"],
         aws_conn_id=AWS_CONN_ID,
-        **RETRY_SAFELY,
     )
     wait_featurize, wait_pca = (
         DiagnosingEmrStepSensor(
@@ -93,10 +106,11 @@ with DAG(
         )
         for step in (FEATURIZE_STEP, PCA_STEP)
     )
-    terminate_cluster = EmrTerminateJobFlowOperator(
+    terminate_cluster = RunClustersTerminateOperator(
         task_id="terminate_cluster",
-        doc_md="Teardown: terminate the cluster whatever happened to the steps.",
+        doc_md="Teardown: terminate the run's clusters (id from XCom and by tag) whatever happened.",
         job_flow_id=create_cluster.output,
+        job_flow_overrides=spec["job_flow"],
         aws_conn_id=AWS_CONN_ID,
     )
 
@@ -104,4 +118,6 @@ with DAG(
         cfg, plan, estimate, go, artifacts, spec, create_cluster, add_steps,
         wait_featurize, wait_pca, validate(cfg, plan), publish(cfg), cleanup(cfg),
     )
-    wait_pca >> terminate_cluster.as_teardown(setups=create_cluster)
+    # build_job_flow is a setup too, so the teardown also runs when create_cluster failed after EMR
+    # had started a cluster whose id never reached XCom.
+    wait_pca >> terminate_cluster.as_teardown(setups=[spec, create_cluster])

@@ -32,6 +32,7 @@ from botocore.exceptions import ClientError
 
 from fruits_emr import catalogue
 from fruits_emr.catalogue import DEFERRED, FEATURIZED, PENDING, QUARANTINED, Entry
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.input_keys import quarantine_reason
 from fruits_emr.layout import RunLayout, folder_prefix, prefixes_overlap, split_s3_uri
 from fruits_emr.pointer import Pointer, read_pointer
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 SNAPSHOT_PLAN_VERSION = 1
 
 
-class SnapshotTooSmall(ValueError):
+class SnapshotTooSmall(PermanentFailure):
     """The planned snapshot cannot hold ``k`` images: the PCA step would fail, so no cluster is started."""
 
 

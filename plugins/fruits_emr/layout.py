@@ -6,6 +6,7 @@ after validation (see docs/ARCHITECTURE.md for the whole layout).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -13,11 +14,15 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
 def run_key(run_id: str) -> str:
-    """An S3- and EMR-name-safe form of an Airflow run id (``manual__2026-11-24T06:00:00+00:00``)."""
-    key = _UNSAFE.sub("-", run_id).strip("-")
-    if not key:
+    """An S3- and EMR-name-safe form of an Airflow run id (``manual__2026-11-24T06:00:00+00:00``).
+
+    A readable part plus a short hash of the exact run id, so two run ids that differ only in
+    unsafe characters (``T06:00:00+00:00`` and ``T06-00-00-00-00``) never share a key.
+    """
+    readable = _UNSAFE.sub("-", run_id).strip("-")
+    if not readable:
         raise ValueError(f"run id {run_id!r} has no usable characters")
-    return key
+    return f"{readable}-{hashlib.sha256(run_id.encode()).hexdigest()[:10]}"
 
 
 def s3_uri(bucket: str, *parts: str) -> str:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from airflow.sdk import Param
 
 from fruits_emr.config import K_MAX, MAX_CORE_INSTANCES, MAX_IMAGES_LIMIT
-
-_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?$"
+from fruits_emr.key_prefix import PREFIX_PATTERN
 
 
 def dag_params() -> dict[str, Param]:
@@ -18,14 +17,14 @@ def dag_params() -> dict[str, Param]:
         "input_prefix": Param(
             "fruits/images",
             type="string",
-            pattern=_PREFIX_PATTERN,
+            pattern=PREFIX_PATTERN,
             title="Input prefix",
             description="Key prefix of the photos in the bucket, one sub-folder per fruit class.",
         ),
         "output_prefix": Param(
             "fruits/features",
             type="string",
-            pattern=_PREFIX_PATTERN,
+            pattern=PREFIX_PATTERN,
             title="Output prefix",
             description="Key prefix for runs/, latest.json, the manifest, artifacts and EMR logs.",
         ),

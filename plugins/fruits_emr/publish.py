@@ -16,6 +16,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.layout import RunLayout, run_key
 from fruits_emr.pointer import POINTER_VERSION, PointerConflict, read_pointer, write_pointer
 from fruits_emr.s3io import read_json
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class PublishRefused(Exception):
+class PublishRefused(PermanentFailure):
     """The run may not be published: not validated, failed validation, or planned on an older snapshot."""
 
 

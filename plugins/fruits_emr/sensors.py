@@ -1,9 +1,15 @@
 """The provider's EMR step sensor, made to explain failures and to cancel its step when killed.
 
 On a failed step it logs EMR's ``FailureDetails`` and the tail of the step's stderr from the
-cluster's ``LogUri``, so the reason is in the Airflow task log. Killing the task cancels the step
-(apache/airflow#27979). Its timeout can come from upstream (``timeout_s`` is templated), so it is
-sized to the run's estimate.
+cluster's ``LogUri``, so the reason is in the Airflow task log, and fails with ``StepFailed`` (never
+retried: the step stays failed). It also watches the cluster: one that ends before the step is done
+(a bootstrap action failed, no Spot/On-Demand capacity, a bad role: EMR then cancels the steps,
+sometimes only later) fails the sensor at once with ``ClusterEnded``, after logging the cluster's
+StateChangeReason (code and message) and its bootstrap actions' logs. Killing the task cancels the
+step (apache/airflow#27979). Its timeout
+can come from upstream (``timeout_s`` is templated), so it is sized to the run's estimate. It never
+defers: the provider would otherwise follow ``[operators] default_deferrable`` and wait in the
+triggerer, which skips this diagnosis.
 """
 from __future__ import annotations
 
@@ -13,7 +19,18 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 from airflow.sdk.exceptions import AirflowException
 
-from fruits_emr.step_logs import step_stderr_tail
+from fruits_emr.failures import PermanentFailure
+from fruits_emr.step_logs import bootstrap_logs_location, bootstrap_stderr_tails, step_stderr_tail
+
+ENDED_CLUSTER_STATES = frozenset({"TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"})
+
+
+class StepFailed(PermanentFailure):
+    """The step ended FAILED, CANCELLED or INTERRUPTED; waiting again cannot change that."""
+
+
+class ClusterEnded(PermanentFailure):
+    """The cluster is terminating or terminated while the step has not finished."""
 
 
 class DiagnosingEmrStepSensor(EmrStepSensor):
@@ -22,7 +39,7 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
     template_fields = (*EmrStepSensor.template_fields, "timeout_s")
 
     def __init__(self, *, timeout_s: int | str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(deferrable=False, **kwargs)
         self.timeout_s = timeout_s
 
     def execute(self, context: Any) -> None:
@@ -32,10 +49,42 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
 
     def poke(self, context: Any) -> bool:
         try:
-            return super().poke(context)
-        except AirflowException:
+            done = super().poke(context)
+        except AirflowException as failed:
             self._log_failure()
-            raise
+            raise StepFailed(str(failed)) from failed
+        if not done:
+            self._fail_if_cluster_ended()
+        return done
+
+    def _s3_hook(self) -> S3Hook:
+        return S3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify)
+
+    def _fail_if_cluster_ended(self) -> None:
+        cluster = self.hook.conn.describe_cluster(ClusterId=self.job_flow_id)["Cluster"]
+        if cluster["Status"]["State"] in ENDED_CLUSTER_STATES:
+            reason = self._log_cluster_end(cluster)
+            raise ClusterEnded(
+                f"cluster {self.job_flow_id} is {cluster['Status']['State']} ({reason}) "
+                f"before step {self.step_id} finished"
+            )
+
+    def _log_cluster_end(self, cluster: dict) -> str:
+        """Log why the cluster ended and its bootstrap logs; returns "CODE: message"."""
+        change = cluster["Status"].get("StateChangeReason") or {}
+        reason = f"{change.get('Code', 'no code')}: {change.get('Message', 'no message')}"
+        log_uri = cluster.get("LogUri")
+        self.log.error(
+            "Cluster %s is %s. StateChangeReason %s. Bootstrap action logs: %s",
+            self.job_flow_id,
+            cluster["Status"]["State"],
+            reason,
+            bootstrap_logs_location(log_uri, self.job_flow_id) if log_uri else "none (no LogUri)",
+        )
+        if log_uri:
+            for uri, tail in bootstrap_stderr_tails(self._s3_hook(), log_uri, self.job_flow_id).items():
+                self.log.error("End of %s:\n%s", uri, tail)
+        return reason
 
     def _log_failure(self) -> None:
         step = self.hook.conn.describe_step(ClusterId=self.job_flow_id, StepId=self.step_id)["Step"]
@@ -50,12 +99,14 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
             details.get("Message", "not given"),
             details.get("LogFile", "not given"),
         )
-        log_uri = self.hook.conn.describe_cluster(ClusterId=self.job_flow_id)["Cluster"].get("LogUri")
+        cluster = self.hook.conn.describe_cluster(ClusterId=self.job_flow_id)["Cluster"]
+        if cluster["Status"]["State"] in ENDED_CLUSTER_STATES:
+            self._log_cluster_end(cluster)
+        log_uri = cluster.get("LogUri")
         if not log_uri:
             self.log.error("The cluster has no LogUri, so the step's stderr cannot be shown")
             return
-        s3_hook = S3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify)
-        tail = step_stderr_tail(s3_hook, log_uri, self.job_flow_id, self.step_id)
+        tail = step_stderr_tail(self._s3_hook(), log_uri, self.job_flow_id, self.step_id)
         if tail is None:
             self.log.error("The step's stderr is not in %s yet (EMR copies logs every few minutes)", log_uri)
         else:

@@ -24,6 +24,7 @@ import numpy as np
 
 from fruits_emr import catalogue, plots
 from fruits_emr.catalogue import FEATURIZED, PENDING, Entry
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.incremental import read_input_list
 from fruits_emr.layout import RunLayout
 from fruits_emr.s3io import prefix_size, read_json, read_parquet_prefix, write_bytes
@@ -39,7 +40,7 @@ EXPLAINED_VARIANCE_PNG = "explained_variance.png"
 PCA_SCATTER_PNG = "pca_scatter.png"
 
 
-class ValidationError(Exception):
+class ValidationError(PermanentFailure):
     """A run's outputs failed one or more checks; ``failed`` holds them, validation.json has them all."""
 
     def __init__(self, failed: list[Check], validation_uri: str):

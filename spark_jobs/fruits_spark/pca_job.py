@@ -26,8 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from pyspark.ml.functions import array_to_vector
 from pyspark.ml.stat import Summarizer
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession, functions as F
 
 from fruits_spark import hadoop_fs, pca_checks
 from fruits_spark.covariance import MODEL_FORMAT_VERSION, PCA_METHOD, FeatureStats, PcaModel
@@ -48,7 +47,9 @@ class PcaArgs:
     k: int = 50
     model_output: str | None = None  # default: the output URI + "_model" (``.../pca`` -> ``.../pca_model``)
     report: str | None = None
-    snapshot_plan: str | None = None  # instead of ``input``: every partition of a snapshot (fruits_spark.snapshot)
+    snapshot_plan: str | None = (
+        None  # instead of ``input``: every partition of a snapshot (fruits_spark.snapshot)
+    )
 
     @property
     def model_uri(self) -> str:
@@ -78,8 +79,11 @@ def run_pca(spark: SparkSession, args: PcaArgs) -> dict:
     write_model(spark, model, args.model_uri)
     report = _report(spark, args, model, partitions, self_checks,
                      {"fit_s": fit_s, "project_s": project_s, "check_s": check_s})
-    print(f"pca: {model.count} images, {input_dim} -> {args.k} dims, "
-          f"{report['total_explained_variance']:.1%} of the variance kept, storage ratio {report['storage_ratio']}")
+    print(
+        f"pca: {model.count} images, {input_dim} -> {args.k} dims, "
+        f"{report['total_explained_variance']:.1%} of the variance kept, "
+        f"storage ratio {report['storage_ratio']}"
+    )
     if args.report:
         hadoop_fs.write_json(spark, args.report, report)
     return report
@@ -92,7 +96,11 @@ def _features_and_stats(spark: SparkSession, args: PcaArgs) -> tuple[DataFrame, 
         return snapshot.frame, snapshot.stats, snapshot.partitions
     features = _read_features(spark, args.input)
     stats = compute_stats(features, args.input, _feature_dimension(features, args.input, args.k))
-    return features, stats, [{"run_key": None, "dirs": [args.input], "rows": stats.count, "statistics": "computed"}]
+    return (
+        features,
+        stats,
+        [{"run_key": None, "dirs": [args.input], "rows": stats.count, "statistics": "computed"}],
+    )
 
 
 def compute_stats(features: DataFrame, uri: str, input_dim: int) -> FeatureStats:
@@ -195,5 +203,7 @@ def _weights_sha256(features: DataFrame) -> str | None:
         return None
     values = [row[0] for row in features.select("weights_sha256").distinct().collect()]
     if len(values) > 1:
-        raise JobInputError(f"features come from {len(values)} different weights files: {sorted(map(str, values))}")
+        raise JobInputError(
+            f"features come from {len(values)} different weights files: {sorted(map(str, values))}"
+        )
     return values[0]

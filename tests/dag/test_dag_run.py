@@ -71,6 +71,8 @@ def test_non_eu_region_stops_the_run_before_any_aws_call(dag, airflow_db, monkey
     dag_run, states, _ = run(dag)
     assert dag_run.state == "failed"
     assert states["check_config"] == "failed"
+    (check,) = [ti for ti in dag_run.get_task_instances() if ti.task_id == "check_config"]
+    assert dag.get_task("check_config").retries >= 1 and check.try_number == 1  # permanent: not retried
     assert "region 'us-east-1' is not an EU region" in capfd.readouterr().out
     assert {s for t, s in states.items() if t != "check_config"} <= {"upstream_failed", "skipped"}
 

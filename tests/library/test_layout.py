@@ -1,12 +1,22 @@
 """Run layout: run keys are safe, every artefact of a run sits under the run prefix."""
+import re
+
 import pytest
 
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri, split_s3_uri
 
 
 def test_run_key_replaces_characters_unsafe_for_s3_and_emr_names():
-    assert run_key("manual__2026-11-24T06:00:00+00:00") == "manual__2026-11-24T06-00-00-00-00"
-    assert run_key("scheduled__2026-01-01") == "scheduled__2026-01-01"
+    assert re.fullmatch(
+        r"manual__2026-11-24T06-00-00-00-00-[0-9a-f]{10}", run_key("manual__2026-11-24T06:00:00+00:00")
+    )
+    assert run_key("scheduled__2026-01-01").startswith("scheduled__2026-01-01-")
+    assert run_key("a b") == run_key("a b")  # stable: retries and later tasks find the same key
+
+
+def test_run_key_is_injective_for_ids_that_differ_only_in_unsafe_characters():
+    ids = ["manual__2026-11-24T06:00:00+00:00_X", "manual__2026-11-24T06-00-00-00-00_X", "a b", "a+b", "a-b"]
+    assert len({run_key(i) for i in ids}) == len(ids)
 
 
 def test_run_key_refuses_an_id_without_usable_characters():
