@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from fruits_spark.covariance import FeatureStats, PcaModel, combine_tree
-from pca_reference import assert_same_pca, mostly_zero_rows, reference_pca
+from benchmarks.pca_accuracy import reference_pca
+from pca_reference import assert_same_pca, mostly_zero_rows
 
 ROWS, DIM = 90, 24
 

@@ -12,7 +12,7 @@ import pytest
 from fruits_spark.covariance import PcaModel
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_checks import PcaCheckError
-from fruits_spark.pca_job import PcaArgs, load_model, run_pca
+from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats, run_pca
 from pca_reference import assert_same_pca, mostly_zero_rows
 
 DIM = 16
@@ -114,7 +114,7 @@ def test_saved_model_projects_new_data_like_the_job(spark, pca_run, low_rank_fea
     args, report = pca_run
     assert args.model_uri.endswith("pca_model")
     assert sorted(p.name for p in Path(args.model_uri).iterdir() if not p.name.endswith(".crc")) == [
-        "model.json", "model.npz"]
+        "model.json", "model.npz", "stats.npz"]
     description = json.loads((Path(args.model_uri) / "model.json").read_text())
     assert (description["k"], description["rows"], description["input_dim"]) == (4, ROWS, DIM)
     np.testing.assert_allclose(description["explained_variance_ratio"], report["explained_variance"])
@@ -122,6 +122,19 @@ def test_saved_model_projects_new_data_like_the_job(spark, pca_run, low_rank_fea
     paths, projection = read_table(spark, args.output)
     again = model.project(read_features(spark, low_rank_features[0], paths))
     np.testing.assert_array_equal(again, projection.astype(np.float32))
+
+
+def test_saved_stats_refit_with_new_rows_like_a_fit_on_all_rows(spark, pca_run, low_rank_features, tmp_path):
+    args, _ = pca_run
+    new_rows = np.random.default_rng(1).normal(size=(10, DIM)).astype(np.float32) + 10
+    new_uri = str(tmp_path / "new_features")
+    write_features(spark, new_uri, new_rows)
+    refit = PcaModel.fit(load_stats(spark, args.model_uri).combine(compute_stats(
+        spark.read.parquet(new_uri), new_uri, DIM)), 4)
+    every_row = np.concatenate([low_rank_features[1], new_rows])
+    assert refit.count == ROWS + 10
+    assert_same_pca(refit.explained_variance_ratio, refit.total_variance, refit.components,
+                    refit.project(every_row), every_row)
 
 
 def _skip_leading_component(fit):
