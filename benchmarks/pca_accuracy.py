@@ -52,7 +52,7 @@ def errors_against_numpy(rows: np.ndarray, ratios, total_variance: float | None,
         "numpy_total_explained_variance": float(reference.ratios[:k].sum()),
     }
     if total_variance is not None:
-        errors["total_variance_relative_error"] = abs(total_variance / reference.eigenvalues.sum() - 1)
+        errors["total_variance_relative_error"] = float(abs(total_variance / reference.eigenvalues.sum() - 1))
     if projection is not None:
         signs = np.sign(np.sum(projection * reference.projection, axis=0))
         error = np.abs(projection * signs - reference.projection).max()
