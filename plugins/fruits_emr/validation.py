@@ -5,7 +5,9 @@ report and quarantine records, and the snapshot step's PCA table (every image of
 report. It resolves the plan's ``pending`` entries into ``featurized`` or ``quarantined`` and checks
 that the snapshot accounts for every object under the input prefix exactly once: each featurized
 catalogue entry has exactly one PCA row and no PCA row is unexpected; every PCA vector has ``k`` finite
-values and enough variance is explained. It then writes ``catalogue.parquet`` (what the next run plans
+values, enough variance is explained, and the variance of each published ``pca`` column
+(recomputed here from the vectors) is the variance the PCA report claims for it, with uncorrelated
+columns (a wrong basis fails this). It then writes ``catalogue.parquet`` (what the next run plans
 against), ``validation.json`` (every check with name, passed, observed, expected) and the plots. Failed
 checks raise ``ValidationError`` *after* the report is written, so the evidence is in S3 either way;
 the catalogue is only written when every check passed. pyarrow is imported inside functions.
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_EXAMPLES = 20  # URIs listed in a failed check; the count is always complete
+PCA_VARIANCE_LIMIT = 1e-4  # of the total variance: float32 vectors carry their variance to ~1e-7 of it
 EXPLAINED_VARIANCE_PNG = "explained_variance.png"
 PCA_SCATTER_PNG = "pca_scatter.png"
 
@@ -207,6 +210,27 @@ def _cumulative_variance(pca_report: dict) -> float | None:
     return (pca_report.get("cumulative_explained_variance") or [None])[-1]
 
 
+def _pca_variance_check(vectors: _Vectors, pca_report: dict) -> Check:
+    """The published vectors recomputed: each column's variance must be the report's explained variance
+    (ratio x total variance) and the columns uncorrelated, both within ``PCA_VARIANCE_LIMIT`` of the total
+    variance. A wrong basis (not the covariance's leading eigenvectors) fails one or the other."""
+    name, expected = (
+        "pca_variance_matches_report",
+        {"max_error": f"<= {PCA_VARIANCE_LIMIT} of the total variance"},
+    )
+    ratios, total = pca_report.get("explained_variance"), pca_report.get("total_variance")
+    rows = vectors.matrix[np.isfinite(vectors.matrix).all(axis=1)]
+    if not ratios or not total or len(ratios) != rows.shape[1] or len(rows) < 2:
+        return Check(name, False, {"rows": len(rows), "total_variance": total,
+                                   "components": len(ratios or [])}, expected)
+    covariance = np.atleast_2d(np.cov(rows, rowvar=False))
+    claimed = np.asarray(ratios, dtype=float) * total
+    variance_error = float(np.abs(np.diag(covariance) - claimed).max() / total)
+    cross = float(np.abs(covariance - np.diag(np.diag(covariance))).max() / total)
+    observed = {"max_variance_error": variance_error, "max_cross_covariance": cross, "rows": len(rows)}
+    return Check(name, max(variance_error, cross) <= PCA_VARIANCE_LIMIT, observed, expected)
+
+
 def _checks(out: _Outputs, snapshot: dict[str, Entry], vectors: _Vectors, expected_images: int, k: int,
             min_variance: float) -> list[Check]:
     found = out.featurize_report.get("images_found")
@@ -251,6 +275,7 @@ def _checks(out: _Outputs, snapshot: dict[str, Entry], vectors: _Vectors, expect
             "no_duplicate_paths", [path for path, n in Counter(pca_paths + run_quarantine).items() if n > 1]
         ),
         _equal("explained_variance_components", len(out.pca_report.get("explained_variance") or []), k),
+        _pca_variance_check(vectors, out.pca_report),
         Check(
             "cumulative_explained_variance",
             cumulative is not None and math.isfinite(cumulative) and cumulative >= min_variance,

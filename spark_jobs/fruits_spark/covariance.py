@@ -224,8 +224,10 @@ class PcaModel:
             "explained_variance_ratio": self.explained_variance_ratio.tolist(),
             "total_variance": self.total_variance,
             "weights_sha256": self.weights_sha256,
-            "arrays": "model.npz: mean (d,), components (k, d) float64; "
-            "project(x) = (x - mean) @ components.T",
+            "files": {
+                "model.npz": "mean (d,), components (k, d) float64; project(x) = (x - mean) @ components.T",
+                "stats.npz": "count, mean (d,), scatter (d, d) float64 of the rows fitted on",
+            },
         }
 
     def describe_json(self) -> str:

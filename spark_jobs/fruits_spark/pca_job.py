@@ -15,7 +15,8 @@ An exact PCA in three parts:
 Then the run checks itself (``fruits_spark.pca_checks``): the written table is read back and its
 statistics must match the eigenvalues, the components must be the leading orthonormal eigenvectors and
 the total variance must match Spark's ``Summarizer``. Only then are the model (``model.npz`` +
-``model.json`` under ``--model-output``) and the report written. Sizes in the report are measured on the
+``model.json`` under ``--model-output``, with the statistics it was fitted on, ``stats.npz``) and the
+report written. Sizes in the report are measured on the
 written Parquet through the Hadoop FileSystem API.
 """
 from __future__ import annotations
@@ -36,6 +37,7 @@ from fruits_spark.snapshot import snapshot_features
 
 MODEL_FILE = "model.npz"
 MODEL_DESCRIPTION_FILE = "model.json"
+STATS_FILE = "stats.npz"  # the FeatureStats the model was fitted on: a refit adds new rows' stats to them
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def run_pca(spark: SparkSession, args: PcaArgs) -> dict:
     started = time.perf_counter()
     self_checks = check_pca(spark, features, args.output, model, stats)
     check_s = time.perf_counter() - started
-    write_model(spark, model, args.model_uri)
+    write_model(spark, model, stats, args.model_uri)
     report = _report(spark, args, model, partitions, self_checks,
                      {"fit_s": fit_s, "project_s": project_s, "check_s": check_s})
     print(
@@ -128,16 +130,22 @@ def check_pca(spark: SparkSession, features: DataFrame, output_uri: str, model: 
     ])
 
 
-def write_model(spark: SparkSession, model: PcaModel, model_uri: str) -> None:
-    """``model.npz`` (every array) and ``model.json`` (what it is) under ``model_uri``."""
+def write_model(spark: SparkSession, model: PcaModel, stats: FeatureStats, model_uri: str) -> None:
+    """``model.npz`` (every array), ``model.json`` (what it is) and ``stats.npz`` under ``model_uri``."""
     base = model_uri.rstrip("/")
     hadoop_fs.write_bytes(spark, f"{base}/{MODEL_FILE}", model.to_bytes())
+    hadoop_fs.write_bytes(spark, f"{base}/{STATS_FILE}", stats.to_bytes())
     hadoop_fs.write_text(spark, f"{base}/{MODEL_DESCRIPTION_FILE}", model.describe_json())
 
 
 def load_model(spark: SparkSession, model_uri: str) -> PcaModel:
     """The model ``write_model`` saved under ``model_uri``."""
     return PcaModel.from_bytes(hadoop_fs.read_bytes(spark, f"{model_uri.rstrip('/')}/{MODEL_FILE}"))
+
+
+def load_stats(spark: SparkSession, model_uri: str) -> FeatureStats:
+    """The statistics the model under ``model_uri`` was fitted on."""
+    return FeatureStats.from_bytes(hadoop_fs.read_bytes(spark, f"{model_uri.rstrip('/')}/{STATS_FILE}"))
 
 
 def _report(spark: SparkSession, args: PcaArgs, model: PcaModel, partitions: list[dict], self_checks: dict,

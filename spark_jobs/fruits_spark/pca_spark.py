@@ -5,6 +5,9 @@ EMR 7's 3.5 and the pinned 4.x): an ``array<float>`` column arrives as an Arrow 
 become an (n, d) matrix without a Python object per row (``mapInPandas`` would hand over one numpy
 array per row). Batches hold ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows (default 10,000).
 
+The workers' numpy uses as many BLAS threads as the task has cores (``spark.task.cpus``), not one per core
+of the machine in every concurrent task (``fruits_spark.session.blas_threads_per_task``).
+
 Statistics: one float64 matrix product per batch, combined inside the partition, then ONE serialized
 ``FeatureStats`` row per partition, reduced to the driver with ``treeAggregate`` (a balanced tree: the
 driver never holds more than a few 13 MB scatter matrices at a time). Rows whose length is not the
@@ -22,6 +25,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql.types import ArrayType, FloatType, StructField, StructType
 
 from fruits_spark.covariance import FeatureStats, PcaModel
+from fruits_spark.session import blas_threads_per_task, worker_environment
 
 PARTITION_STATS_SCHEMA = "lengths array<int>, stats binary"
 NULL_LENGTH = -1  # how a null array is reported among the lengths
@@ -76,9 +80,9 @@ def column_stats(frame: DataFrame, column: str, dim: int) -> FeatureStats:
     def parse(row) -> tuple[frozenset, FeatureStats | None]:
         return frozenset(row.lengths), None if row.stats is None else FeatureStats.from_bytes(row.stats)
 
-    parts = frame.select(column).mapInArrow(_partition_stats(column, dim), PARTITION_STATS_SCHEMA)
-    zero = (frozenset(), None)
-    lengths, stats = parts.rdd.map(parse).treeAggregate(zero, _merge, _merge)
+    with worker_environment(frame.sparkSession, blas_threads_per_task(frame.sparkSession)):
+        parts = frame.select(column).mapInArrow(_partition_stats(column, dim), PARTITION_STATS_SCHEMA)
+        lengths, stats = parts.rdd.map(parse).treeAggregate((frozenset(), None), _merge, _merge)
     if lengths - {dim}:
         raise RaggedRowsError(column, sorted(lengths))
     return stats or FeatureStats.empty(dim)
@@ -100,4 +104,5 @@ def project(frame: DataFrame, model: PcaModel, column: str = "features", output:
             yield pa.RecordBatch.from_arrays([batch.column(name) for name in keep] + [vectors],
                                              names=[*keep, output])
 
-    return frame.select(*keep, column).mapInArrow(project_batches, schema)
+    with worker_environment(frame.sparkSession, blas_threads_per_task(frame.sparkSession)):
+        return frame.select(*keep, column).mapInArrow(project_batches, schema)

@@ -129,6 +129,7 @@ def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K,
                     "explained_variance": explained.tolist(),
                     "cumulative_explained_variance": np.cumsum(explained).tolist(),
                     "total_explained_variance": float(explained.sum()),
+                    "total_variance": float((singular**2).sum() / (len(good) - 1)),
                     "features_bytes": 1, "pca_bytes": 1, "storage_ratio": 1.0,
                     "weights_sha256": sha, "fit_s": 0.5},
     )

@@ -7,8 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from pca_reference import assert_same_pca, mostly_zero_rows, reference_pca
+from pca_reference import assert_same_pca, mostly_zero_rows
 
+from benchmarks.pca_accuracy import reference_pca
 from fruits_spark.covariance import FeatureStats, PcaModel, combine_tree
 
 ROWS, DIM = 90, 24

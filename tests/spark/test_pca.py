@@ -13,7 +13,7 @@ from pca_reference import assert_same_pca, mostly_zero_rows
 from fruits_spark.covariance import PcaModel
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_checks import PcaCheckError
-from fruits_spark.pca_job import PcaArgs, load_model, run_pca
+from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats, run_pca
 
 DIM = 16
 ROWS = 40
@@ -103,26 +103,10 @@ def test_real_features_match_numpy(spark, real_features, tmp_path):
 
 def test_report_has_every_field_and_is_written(pca_run):
     args, report = pca_run
-    assert {
-        "images",
-        "k",
-        "input_dim",
-        "explained_variance",
-        "cumulative_explained_variance",
-        "total_explained_variance",
-        "total_variance",
-        "features_bytes",
-        "pca_bytes",
-        "storage_ratio",
-        "weights_sha256",
-        "fit_s",
-        "project_s",
-        "check_s",
-        "model_uri",
-        "method",
-        "model_version",
-        "self_checks",
-    } <= report.keys()
+    assert {"images", "k", "input_dim", "explained_variance", "cumulative_explained_variance",
+            "total_explained_variance", "total_variance", "features_bytes", "pca_bytes", "storage_ratio",
+            "weights_sha256", "fit_s", "project_s", "check_s", "model_uri", "method", "model_version",
+            "self_checks"} <= report.keys()
     assert (report["images"], report["k"], report["input_dim"], report["weights_sha256"]) == (
         ROWS,
         4,
@@ -139,7 +123,7 @@ def test_saved_model_projects_new_data_like_the_job(spark, pca_run, low_rank_fea
     args, report = pca_run
     assert args.model_uri.endswith("pca_model")
     assert sorted(p.name for p in Path(args.model_uri).iterdir() if not p.name.endswith(".crc")) == [
-        "model.json", "model.npz"]
+        "model.json", "model.npz", "stats.npz"]
     description = json.loads((Path(args.model_uri) / "model.json").read_text())
     assert (description["k"], description["rows"], description["input_dim"]) == (4, ROWS, DIM)
     np.testing.assert_allclose(description["explained_variance_ratio"], report["explained_variance"])
@@ -147,6 +131,19 @@ def test_saved_model_projects_new_data_like_the_job(spark, pca_run, low_rank_fea
     paths, projection = read_table(spark, args.output)
     again = model.project(read_features(spark, low_rank_features[0], paths))
     np.testing.assert_array_equal(again, projection.astype(np.float32))
+
+
+def test_saved_stats_refit_with_new_rows_like_a_fit_on_all_rows(spark, pca_run, low_rank_features, tmp_path):
+    args, _ = pca_run
+    new_rows = np.random.default_rng(1).normal(size=(10, DIM)).astype(np.float32) + 10
+    new_uri = str(tmp_path / "new_features")
+    write_features(spark, new_uri, new_rows)
+    refit = PcaModel.fit(load_stats(spark, args.model_uri).combine(compute_stats(
+        spark.read.parquet(new_uri), new_uri, DIM)), 4)
+    every_row = np.concatenate([low_rank_features[1], new_rows])
+    assert refit.count == ROWS + 10
+    assert_same_pca(refit.explained_variance_ratio, refit.total_variance, refit.components,
+                    refit.project(every_row), every_row)
 
 
 def _skip_leading_component(fit):
@@ -172,7 +169,6 @@ def _rotated_basis(fit):
         rotation, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(k, k)))
         return PcaModel(k, right.mean, rotation @ right.components, right.explained_variance,
                         right.total_variance, right.count, weights_sha256)
-
     return wrong
 
 
