@@ -17,7 +17,8 @@ Nightly, and on demand from the trigger form. Each run:
 **terminate_cluster** is a teardown: it runs whatever happened once the cluster exists, and a failed
 step still fails the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`.
 Deployment settings: `FRUITS_EMR_BUCKET`, `FRUITS_EMR_WEIGHTS`, `FRUITS_EMR_POKE_INTERVAL`; AWS access
-and region come from the `aws_default` connection.
+and region come from the `aws_default` connection. The schedule is the deployment setting
+`FRUITS_EMR_SCHEDULE` (default nightly at 01:30 UTC; `none`: only runs triggered by hand).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperat
 from airflow.sdk import DAG, chain
 
 from fruits_emr.config import AWS_CONN_ID, EnvDefaults
+from fruits_emr.links import RunFolderLink
 from fruits_emr.operators import AdoptingEmrCreateJobFlowOperator, IdempotentEmrAddStepsOperator
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
@@ -43,13 +45,15 @@ from fruits_emr.tasks import (
     validate,
 )
 
-POKE_INTERVAL_S = EnvDefaults.from_env().poke_interval_s
+DEPLOYMENT = EnvDefaults.from_env()
 RETRY_SAFELY = {"retries": 2, "retry_delay": timedelta(seconds=30)}
 
 with DAG(
     dag_id="fruits_features",
+    description="Fruit photos -> MobileNetV2 features -> PCA on a short-lived EMR cluster; "
+    "validated, then published as latest.json.",
     doc_md=__doc__,
-    schedule="30 1 * * *",
+    schedule=DEPLOYMENT.schedule,
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -86,8 +90,9 @@ with DAG(
             job_flow_id=create_cluster.output,
             step_id=add_steps.output[step],
             timeout_s=estimate["step_timeout_s"],
+            expected_s=estimate["compute_s"] if step == FEATURIZE_STEP else None,
             mode="reschedule",
-            poke_interval=POKE_INTERVAL_S,
+            poke_interval=DEPLOYMENT.poke_interval_s,
             aws_conn_id=AWS_CONN_ID,
         )
         for step in (FEATURIZE_STEP, PCA_STEP)
@@ -99,8 +104,12 @@ with DAG(
         aws_conn_id=AWS_CONN_ID,
     )
 
+    validated, published = validate(cfg, plan), publish(cfg)
+    for results_task in (validated.operator, published.operator):
+        results_task.operator_extra_links = (RunFolderLink(),)
+
     chain(
         cfg, plan, estimate, go, artifacts, spec, create_cluster, add_steps,
-        wait_featurize, wait_pca, validate(cfg, plan), publish(cfg),
+        wait_featurize, wait_pca, validated, published,
     )
     wait_pca >> terminate_cluster.as_teardown(setups=create_cluster)

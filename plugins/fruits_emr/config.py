@@ -25,6 +25,8 @@ WEIGHTS_IMAGENET = "imagenet"
 MAX_IMAGES_LIMIT = 10_000_000
 MAX_CORE_INSTANCES = 20
 K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
+NIGHTLY_SCHEDULE = "30 1 * * *"  # 01:30 UTC
+SCHEDULE_OFF = "none"  # FRUITS_EMR_SCHEDULE value for "manual runs only"
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"[A-Za-z0-9!_.*'()/-]+")
@@ -43,6 +45,8 @@ class EnvDefaults:
     poke_interval_s: float
     primary_instance_type: str
     core_instance_type: str
+    schedule: str | None  # cron expression, or None: runs start only when triggered
+    s3_browser_url: str | None  # where people browse the bucket instead of the S3 console (local runs)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EnvDefaults":
@@ -52,7 +56,15 @@ class EnvDefaults:
             poke_interval_s=float(env.get("FRUITS_EMR_POKE_INTERVAL", "60")),
             primary_instance_type=env.get("FRUITS_EMR_PRIMARY_INSTANCE_TYPE", "m5.xlarge"),
             core_instance_type=env.get("FRUITS_EMR_CORE_INSTANCE_TYPE", "m5.xlarge"),
+            schedule=_schedule(env.get("FRUITS_EMR_SCHEDULE", NIGHTLY_SCHEDULE)),
+            s3_browser_url=env.get("FRUITS_EMR_S3_BROWSER_URL") or None,
         )
+
+
+def _schedule(value: str) -> str | None:
+    """A cron expression, or None for ``none``/empty (the DAG then runs only when triggered)."""
+    value = value.strip()
+    return None if value.lower() in {"", SCHEDULE_OFF} else value
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class RunConfig:
     min_explained_variance: float
     dry_run: bool
     full_reprocess: bool
+    publish: bool
 
     @property
     def input_uri(self) -> str:
@@ -163,6 +176,7 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
             min_explained_variance=float(params["min_explained_variance"]),
             dry_run=bool(params["dry_run"]),
             full_reprocess=bool(params["full_reprocess"]),
+            publish=bool(params["publish"]),
         )
     except KeyError as missing:
         raise ConfigError(f"missing parameter {missing}") from None

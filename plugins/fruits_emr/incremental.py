@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from fruits_emr.layout import RunLayout, folder_prefix, prefixes_overlap, split_s3_uri
+from fruits_emr.log_tables import plan_table
 from fruits_emr.s3io import read_bytes, write_bytes
 
 if TYPE_CHECKING:
@@ -96,5 +97,5 @@ def plan_inputs(s3_hook: S3Hook, layout: RunLayout, input_uri: str, max_images: 
         "deferred": len(candidates) - len(selected),
         "input_list_uri": layout.input_list_uri,
     }
-    log.info("Input plan (full_reprocess=%s): %s", full_reprocess, plan)
+    log.info("%s", plan_table(plan, full_reprocess))
     return plan

@@ -21,6 +21,7 @@ import numpy as np
 from fruits_emr import plots
 from fruits_emr.incremental import read_input_list
 from fruits_emr.layout import RunLayout
+from fruits_emr.log_tables import validation_table
 from fruits_emr.s3io import prefix_size, read_json, read_parquet_prefix, write_bytes
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ def validate_run(s3_hook: S3Hook, layout: RunLayout, expected_images: int, k: in
                               min_explained_variance),
     }
     write_bytes(s3_hook, layout.validation_uri, json.dumps(report, indent=2).encode("utf-8"))
-    log.info("Validation of run %s: %s", layout.run_key, "passed" if not failed else report["failed_checks"])
+    log.info("%s", validation_table(report))
     if failed:
         raise ValidationError(failed, layout.validation_uri)
     return report
