@@ -8,6 +8,10 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON ?= $(abspath $(PY))
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/spark_jobs:$(CURDIR)
+PORT ?= 8080
+# The browser test drives Debian's chromium through Playwright (no browser download is possible).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: env test demo airflow-ui bench clean
 
@@ -21,16 +25,19 @@ $(STAMP): requirements/lock.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 ## Run the test suite (what CI runs).
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q -ra
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium
 
 ## Run the real DAG end to end against the local EMR emulator.
 demo: $(STAMP)
 	$(PY) -m local_emr.demo
 
-## Start Airflow (UI on http://localhost:8080) wired to the local EMR emulator.
+## Start Airflow (UI on http://localhost:8080, or PORT=8081) wired to the local EMR emulator.
 airflow-ui: $(STAMP)
-	$(PY) -m local_emr.standalone
+	$(PY) -m local_emr.standalone --port $(PORT)
 
 ## Measure throughput, storage and cost; writes benchmarks/RESULTS.md and benchmarks/results.json.
 bench: $(STAMP)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fruits_emr.cost import PRICE_SOURCE, CostEstimate
+from fruits_emr.cost import CostEstimate
 
 Rows = Iterable[tuple[str, Any]]
 
@@ -23,10 +23,12 @@ def table(title: str, rows: Rows) -> str:
 
 def duration(seconds: float) -> str:
     """``42 s``, ``3.5 min``, ``2 h 05 min``: small runs never show as 0."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 60:
         return f"{seconds:.0f} s"
     if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
+        return f"{seconds / 60:.1f} min".replace(".0 min", " min")
     hours, minutes = divmod(round(seconds / 60), 60)
     return f"{hours} h {minutes:02d} min"
 
@@ -50,17 +52,16 @@ def cost_table(estimate: CostEstimate, budget_eur: float) -> str:
     """The cost guard's estimate, with what produced it."""
     shape = estimate.shape
     compute_s = estimate.compute_hours * 3600
-    overhead_s = estimate.billed_hours * 3600 - compute_s
     return table(f"Cost estimate: {estimate.eur:.2f} EUR (budget {budget_eur:.2f} EUR)", [
         ("images", estimate.images),
         ("cluster", f"1x {shape.primary_type} + {shape.core_count}x {shape.core_type} "
                     f"({'Spot' if shape.use_spot else 'on-demand'} core nodes, {shape.core_vcpus} vCPUs)"),
         ("compute time", f"{duration(compute_s)} at {estimate.images_per_vcpu_s:g} images/s per vCPU"),
-        ("billed time", f"{duration(estimate.billed_hours * 3600)} (incl. about {duration(overhead_s)} "
-                        "start-up, whole minutes)"),
+        ("billed time", f"{duration(estimate.billed_hours * 3600)} (cluster start-up + compute, "
+                        "rounded up to whole minutes)"),
         ("cluster price", f"{estimate.eur_per_hour:.3f} EUR/hour"
                           + (f" (Spot discount {estimate.spot_discount:.0%})" if shape.use_spot else "")),
-        ("prices", PRICE_SOURCE),
+        ("prices", "eu-west-3, billed per second; sources and date in fruits_emr/cost.py"),
     ])
 
 

@@ -62,8 +62,8 @@ def estimate_cost(cfg: dict, plan: dict) -> dict:
 
     estimate = check_budget(RunConfig.from_dict(cfg), plan["selected"])
     log.info("%s", cost_table(estimate, cfg["budget_eur"]))
-    return {"estimate": estimate.as_log_dict(), "step_timeout_s": step_timeout_s(estimate),
-            "compute_s": round(estimate.compute_hours * 3600)}
+    summary = estimate.as_log_dict()
+    return {"estimate": summary, "step_timeout_s": step_timeout_s(estimate), "compute_s": summary["compute_s"]}
 
 
 @task.short_circuit(doc_md="Stop cleanly (no cluster) on a dry run or when there is no new image.")
