@@ -18,8 +18,9 @@ Nightly, and on demand from the trigger form. Each run:
 the run's clusters by id and by tag (deployment id + idempotency token), and a failed step still fails
 the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`.
 Deployment settings: `FRUITS_EMR_BUCKET`, `FRUITS_EMR_WEIGHTS`, `FRUITS_EMR_POKE_INTERVAL`,
-`FRUITS_EMR_DEPLOYMENT_ID`; AWS access
-and region come from the `aws_default` connection.
+`FRUITS_EMR_DEPLOYMENT_ID`; AWS access and region come from the `aws_default` connection. The schedule
+is the deployment setting `FRUITS_EMR_SCHEDULE` (default nightly at 01:30 UTC; `none`: only runs
+triggered by hand).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import pendulum
 from airflow.sdk import DAG, chain
 
 from fruits_emr.config import AWS_CONN_ID, EnvDefaults
+from fruits_emr.links import RunFolderLink
 from fruits_emr.operators import (
     AdoptingEmrCreateJobFlowOperator,
     IdempotentEmrAddStepsOperator,
@@ -49,7 +51,7 @@ from fruits_emr.tasks import (
     validate,
 )
 
-POKE_INTERVAL_S = EnvDefaults.from_env().poke_interval_s
+DEPLOYMENT = EnvDefaults.from_env()
 # Every task is idempotent (content-hashed uploads, cluster adoption by tag, step reuse, run-scoped
 # outputs), so each retries transient errors with back-off; permanent failures (fruits_emr.failures)
 # are never retried.
@@ -62,8 +64,10 @@ RETRIES = {
 
 with DAG(
     dag_id="fruits_features",
+    description="Fruit photos -> MobileNetV2 features -> PCA on a short-lived EMR cluster; "
+    "validated, then published as latest.json.",
     doc_md=__doc__,
-    schedule="30 1 * * *",
+    schedule=DEPLOYMENT.schedule,
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -100,8 +104,9 @@ with DAG(
             job_flow_id=create_cluster.output,
             step_id=add_steps.output[step],
             timeout_s=estimate["step_timeout_s"],
+            expected_s=estimate["compute_s"] if step == FEATURIZE_STEP else None,
             mode="reschedule",
-            poke_interval=POKE_INTERVAL_S,
+            poke_interval=DEPLOYMENT.poke_interval_s,
             aws_conn_id=AWS_CONN_ID,
         )
         for step in (FEATURIZE_STEP, PCA_STEP)
@@ -114,9 +119,13 @@ with DAG(
         aws_conn_id=AWS_CONN_ID,
     )
 
+    validated, published = validate(cfg, plan), publish(cfg)
+    for results_task in (validated.operator, published.operator):
+        results_task.operator_extra_links = (RunFolderLink(),)
+
     chain(
         cfg, plan, estimate, go, artifacts, spec, create_cluster, add_steps,
-        wait_featurize, wait_pca, validate(cfg, plan), publish(cfg), cleanup(cfg),
+        wait_featurize, wait_pca, validated, published, cleanup(cfg),
     )
     # build_job_flow is a setup too, so the teardown also runs when create_cluster failed after EMR
     # had started a cluster whose id never reached XCom.

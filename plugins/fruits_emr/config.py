@@ -35,6 +35,8 @@ WEIGHTS_IMAGENET = "imagenet"
 K_MAX = 1280  # MobileNetV2's pooled output has 1280 dimensions
 MAX_IMAGES_LIMIT = 10_000_000
 MAX_CORE_INSTANCES = 20
+NIGHTLY_SCHEDULE = "30 1 * * *"  # 01:30 UTC
+SCHEDULE_OFF = "none"  # FRUITS_EMR_SCHEDULE value for "manual runs only"
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Part of cluster names and tags: lower-case letters, digits and inner dashes, at most 32 characters.
@@ -55,6 +57,8 @@ class EnvDefaults:
     poke_interval_s: float
     primary_instance_type: str
     core_instance_type: str
+    schedule: str | None  # cron expression, or None: runs start only when triggered
+    s3_browser_url: str | None  # where people browse the bucket instead of the S3 console (local runs)
     deployment_id: str
     max_image_bytes: int
     retention_days: int
@@ -68,11 +72,19 @@ class EnvDefaults:
             poke_interval_s=float(env.get("FRUITS_EMR_POKE_INTERVAL", "60")),
             primary_instance_type=env.get("FRUITS_EMR_PRIMARY_INSTANCE_TYPE", "m5.xlarge"),
             core_instance_type=env.get("FRUITS_EMR_CORE_INSTANCE_TYPE", "m5.xlarge"),
+            schedule=_schedule(env.get("FRUITS_EMR_SCHEDULE", NIGHTLY_SCHEDULE)),
+            s3_browser_url=env.get("FRUITS_EMR_S3_BROWSER_URL") or None,
             deployment_id=env.get("FRUITS_EMR_DEPLOYMENT_ID", DEFAULT_DEPLOYMENT_ID),
             max_image_bytes=int(env.get("FRUITS_EMR_MAX_IMAGE_BYTES", str(DEFAULT_MAX_IMAGE_BYTES))),
             retention_days=int(env.get("FRUITS_EMR_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
             job_bundle=env.get("FRUITS_EMR_JOB_BUNDLE", ""),
         )
+
+
+def _schedule(value: str) -> str | None:
+    """A cron expression, or None for ``none``/empty (the DAG then runs only when triggered)."""
+    value = value.strip()
+    return None if value.lower() in {"", SCHEDULE_OFF} else value
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,7 @@ class RunConfig:
     full_reprocess: bool
     max_image_bytes: int
     retention_days: int
+    publish: bool
 
     @property
     def input_uri(self) -> str:
@@ -204,6 +217,7 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
             full_reprocess=bool(params["full_reprocess"]),
             max_image_bytes=env.max_image_bytes,
             retention_days=env.retention_days,
+            publish=bool(params["publish"]),
         )
     except KeyError as missing:
         raise ConfigError(f"missing parameter {missing}") from None

@@ -29,6 +29,7 @@ from fruits_emr.catalogue import FEATURIZED, PENDING, Entry
 from fruits_emr.failures import PermanentFailure
 from fruits_emr.incremental import read_input_list
 from fruits_emr.layout import RunLayout
+from fruits_emr.log_tables import validation_table
 from fruits_emr.s3io import prefix_size, read_json, read_parquet_prefix, write_bytes
 
 if TYPE_CHECKING:
@@ -317,7 +318,7 @@ def validate_run(s3_hook: S3Hook, layout: RunLayout, expected_images: int, k: in
     if not failed:
         catalogue.write_catalogue(s3_hook, layout.catalogue_uri, snapshot.values())
     write_bytes(s3_hook, layout.validation_uri, json.dumps(report, indent=2).encode("utf-8"))
-    log.info("Validation of run %s: %s", layout.run_key, "passed" if not failed else report["failed_checks"])
+    log.info("%s", validation_table(report))
     if failed:
         raise ValidationError(failed, layout.validation_uri)
     return report
