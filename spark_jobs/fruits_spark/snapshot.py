@@ -23,7 +23,7 @@ from pyspark.sql import DataFrame, SparkSession, functions as F
 from fruits_spark import hadoop_fs
 from fruits_spark.covariance import FeatureStats, combine_tree
 from fruits_spark.errors import JobInputError
-from fruits_spark.model import FEATURE_DIM
+from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.pca_spark import column_stats
 
 FEATURES_SCHEMA = "path string, label string, features array<float>, weights_sha256 string"

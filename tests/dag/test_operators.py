@@ -197,7 +197,7 @@ def test_failed_step_logs_failure_details_and_stderr_tail(emr_client, s3_hook, m
     with pytest.raises(AirflowException, match="spark-submit exited with 1"):
         sensor(cluster_id, step_id).poke(context())
     logged = capsys.readouterr().out  # the task logger writes to stdout outside a task runner
-    assert "Reason: Unknown error" in logged
+    assert logged.index("FAILED: Unknown error") < logged.index("End of the step's stderr")  # reason first
     assert "ValueError: no images under the input prefix" in logged
     assert "line 99" in logged and "line 10\n" not in logged  # only the tail
 

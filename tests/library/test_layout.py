@@ -44,10 +44,12 @@ def test_run_outputs_are_under_the_run_prefix_and_shared_pointers_are_not():
     run_outputs = [
         layout.input_list_uri, layout.features_uri, layout.quarantine_uri, layout.featurize_report_uri,
         layout.pca_uri, layout.pca_model_uri, layout.pca_report_uri, layout.validation_uri, layout.plots_uri,
+        layout.carried_uri, layout.partition_stats_uri, layout.plan_catalogue_uri, layout.snapshot_plan_uri,
+        layout.catalogue_uri,
     ]
     assert len(set(run_outputs)) == len(run_outputs)
     assert all(uri.startswith("s3://bucket/features/v1/runs/run-1/") for uri in run_outputs)
-    for shared in (layout.latest_uri, layout.manifest_uri, layout.artifacts_uri, layout.logs_uri):
+    for shared in (layout.latest_uri, layout.runs_uri, layout.artifacts_uri, layout.logs_uri):
         assert shared.startswith("s3://bucket/features/v1/") and "/runs/" not in shared
 
 
