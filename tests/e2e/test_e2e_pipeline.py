@@ -70,8 +70,6 @@ def test_retried_add_steps_reuses_the_steps_it_already_added(happy_run):
     assert len(happy_run.report.steps) == 2
 
 
-
-
 def _input_keys(s3, bucket: str) -> dict[str, str]:
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{INPUT_PREFIX}/")["Contents"]
     return {f"s3://{bucket}/{obj['Key']}": obj["ETag"].strip('"') for obj in listing}
