@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import shutil
+import sys
 from pathlib import Path
 
 from fruits_emr.budget import check_budget
