@@ -70,8 +70,9 @@ class CostEstimate:
             "cluster": f"1x{self.shape.primary_type} + {self.shape.core_count}x{self.shape.core_type}"
             f" ({'spot' if self.shape.use_spot else 'on-demand'} core)",
             "executor_vcpus": self.shape.executor_vcpus,
-            "compute_hours": round(self.compute_hours, 4),
-            "billed_hours": round(self.billed_hours, 4),
+            # seconds, not hours: a small run's compute time rounds to 0 hours
+            "compute_s": round(self.compute_hours * 3600, 1),
+            "billed_minutes": round(self.billed_hours * 60),
             "eur_per_hour": round(self.eur_per_hour, 4),
             "estimated_eur": round(self.eur, 4),
             "images_per_vcpu_s": self.images_per_vcpu_s,

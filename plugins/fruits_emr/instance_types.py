@@ -6,7 +6,8 @@ or refused by ``check_config`` before any AWS call.
 
 Sources, read 2026-11 (check again before trusting a budget to the cent):
 - ``yarn_memory_mb``: ``yarn.nodemanager.resource.memory-mb`` that EMR sets per instance type, EMR
-  Release Guide, "Task configuration" (docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-hadoop-task-config.html).
+  Release Guide, "Task configuration"
+  (docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-hadoop-task-config.html).
   The same tables give ``yarn.scheduler.minimum-allocation-mb`` = 32 for the current-generation types
   (see ``fruits_emr.spark_sizing.YARN_MIN_ALLOCATION_MB``).
 - ``ec2_usd_per_hour``: On-Demand Linux price in eu-west-3 (Paris), aws.amazon.com/ec2/pricing/on-demand.
@@ -33,12 +34,24 @@ class InstanceType:
 INSTANCE_TYPES: dict[str, InstanceType] = {
     t.name: t
     for t in (
-        InstanceType("m5.xlarge", vcpus=4, yarn_memory_mb=12288, ec2_usd_per_hour=0.224, emr_usd_per_hour=0.048),
-        InstanceType("m5.2xlarge", vcpus=8, yarn_memory_mb=24576, ec2_usd_per_hour=0.448, emr_usd_per_hour=0.096),
-        InstanceType("m6i.xlarge", vcpus=4, yarn_memory_mb=12288, ec2_usd_per_hour=0.224, emr_usd_per_hour=0.048),
-        InstanceType("m6i.2xlarge", vcpus=8, yarn_memory_mb=24576, ec2_usd_per_hour=0.448, emr_usd_per_hour=0.096),
-        InstanceType("c5.xlarge", vcpus=4, yarn_memory_mb=6144, ec2_usd_per_hour=0.202, emr_usd_per_hour=0.043),
-        InstanceType("c5.2xlarge", vcpus=8, yarn_memory_mb=12288, ec2_usd_per_hour=0.404, emr_usd_per_hour=0.085),
+        InstanceType(
+            "m5.xlarge", vcpus=4, yarn_memory_mb=12288, ec2_usd_per_hour=0.224, emr_usd_per_hour=0.048
+        ),
+        InstanceType(
+            "m5.2xlarge", vcpus=8, yarn_memory_mb=24576, ec2_usd_per_hour=0.448, emr_usd_per_hour=0.096
+        ),
+        InstanceType(
+            "m6i.xlarge", vcpus=4, yarn_memory_mb=12288, ec2_usd_per_hour=0.224, emr_usd_per_hour=0.048
+        ),
+        InstanceType(
+            "m6i.2xlarge", vcpus=8, yarn_memory_mb=24576, ec2_usd_per_hour=0.448, emr_usd_per_hour=0.096
+        ),
+        InstanceType(
+            "c5.xlarge", vcpus=4, yarn_memory_mb=6144, ec2_usd_per_hour=0.202, emr_usd_per_hour=0.043
+        ),
+        InstanceType(
+            "c5.2xlarge", vcpus=8, yarn_memory_mb=12288, ec2_usd_per_hour=0.404, emr_usd_per_hour=0.085
+        ),
     )
 }
 

@@ -1,8 +1,8 @@
 """Where every artefact of a pipeline run lives in S3.
 
 All outputs of one run sit under a run-specific prefix, so a failed or partial run never touches
-what readers use; only ``latest.json`` and the processed-keys manifest are shared between runs and
-they are written by the publish task alone, after validation.
+what readers use; only ``latest.json`` is shared between runs, written by the publish task alone,
+after validation (see docs/ARCHITECTURE.md for the whole layout).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def folder_prefix(prefix: str) -> str:
-    """A key prefix as a folder, ending in "/" ("" for the bucket root), so "images" never matches "images-old"."""
+    """A prefix as a folder, ending in "/" ("" for the bucket root): "images" never matches "images-old"."""
     prefix = prefix.strip("/")
     return f"{prefix}/" if prefix else ""
 
@@ -83,6 +83,29 @@ class RunLayout:
         return self._in_run("quarantine")
 
     @property
+    def carried_uri(self) -> str:
+        """Rows this run's partition takes over from older partitions that lost rows."""
+        return self._in_run("carried")
+
+    @property
+    def partition_stats_uri(self) -> str:
+        """Sufficient statistics (count, mean, scatter) of this run's feature partition."""
+        return self._in_run("partition_stats.npz")
+
+    @property
+    def plan_catalogue_uri(self) -> str:
+        return self._in_run("plan_catalogue.parquet")
+
+    @property
+    def snapshot_plan_uri(self) -> str:
+        return self._in_run("snapshot_plan.json")
+
+    @property
+    def catalogue_uri(self) -> str:
+        """The validated snapshot's catalogue: every input object once, with its status."""
+        return self._in_run("catalogue.parquet")
+
+    @property
     def featurize_report_uri(self) -> str:
         return self._in_run("featurize_report.json")
 
@@ -111,8 +134,8 @@ class RunLayout:
         return s3_uri(self.bucket, self.output_prefix, "latest.json")
 
     @property
-    def manifest_uri(self) -> str:
-        return s3_uri(self.bucket, self.output_prefix, "manifest", "processed_keys.txt.gz")
+    def runs_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix, "runs")
 
     @property
     def logs_uri(self) -> str:

@@ -25,7 +25,7 @@ REUSABLE_STEP_STATES = frozenset({"PENDING", "RUNNING", "COMPLETED"})
 
 
 def _identity(tags: list[dict[str, str]]) -> dict[str, str]:
-    """The deployment id and token tags of a cluster; refuses tags without them (they would match anything)."""
+    """The deployment id and token tags of a cluster; refuses tags without them (they match anything)."""
     by_key = {tag["Key"]: tag["Value"] for tag in tags}
     missing = {DEPLOYMENT_TAG, TOKEN_TAG} - by_key.keys()
     if missing:
@@ -70,7 +70,9 @@ class RunClustersTerminateOperator(EmrTerminateJobFlowOperator):
 
     template_fields = (*EmrTerminateJobFlowOperator.template_fields, "job_flow_overrides")
 
-    def __init__(self, *, job_flow_overrides: dict | str, job_flow_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, job_flow_overrides: dict | str, job_flow_id: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(job_flow_id=job_flow_id, deferrable=False, **kwargs)
         self.job_flow_overrides = job_flow_overrides
 
@@ -121,7 +123,8 @@ class IdempotentEmrAddStepsOperator(EmrAddStepsOperator):
         reused, to_add = plan_step_reuse(requested, self._existing_steps(self.job_flow_id))
         for step, step_id in zip(requested, reused):
             if step_id:
-                self.log.info("Reusing step %s (%s) already on cluster %s", step["Name"], step_id, self.job_flow_id)
+                self.log.info("Reusing step %s (%s) already on cluster %s",
+                              step["Name"], step_id, self.job_flow_id)
         added: list[str] = []
         if to_add:
             self.steps = to_add

@@ -1,17 +1,22 @@
 """The provider's EMR step sensor, made to explain failures and to cancel its step when killed.
 
-On a failed step it logs EMR's ``FailureDetails`` and the tail of the step's stderr from the
-cluster's ``LogUri``, so the reason is in the Airflow task log, and fails with ``StepFailed`` (never
-retried: the step stays failed). It also watches the cluster: one that ends before the step is done
-(a bootstrap action failed, no Spot/On-Demand capacity, a bad role: EMR then cancels the steps,
-sometimes only later) fails the sensor at once with ``ClusterEnded``, after logging the cluster's
-StateChangeReason (code and message) and its bootstrap actions' logs. Killing the task cancels
-the step (apache/airflow#27979). Its timeout can come from upstream (``timeout_s`` is templated), so
-it is sized to the run's estimate. It never defers: the provider would otherwise follow
-``[operators] default_deferrable`` and wait in the triggerer, which skips this diagnosis.
+Each poke logs how long the step has run (EMR's ``Timeline.StartDateTime``) against the compute time
+the cost estimate expected (``expected_s``, templated). On a failed step it logs EMR's
+``FailureDetails`` first, then the tail of the step's stderr from the cluster's ``LogUri``, so the
+reason is at the top of what the Airflow task log shows. Killing the task cancels the step
+(apache/airflow#27979). Its timeout can come from upstream (``timeout_s`` is templated), so it is
+sized to the run's estimate.
+
+A failed step fails with ``StepFailed`` (never retried: the step stays failed). The sensor also
+watches the cluster: one that ends before the step is done (a bootstrap action failed, no Spot or
+On-Demand capacity, a bad role: EMR then cancels the steps, sometimes only later) fails it at once
+with ``ClusterEnded``, after logging the cluster's StateChangeReason (code and message) and its
+bootstrap actions' logs. It never defers: the provider would otherwise follow ``[operators]
+default_deferrable`` and wait in the triggerer, which skips this diagnosis.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -19,11 +24,8 @@ from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 from airflow.sdk.exceptions import AirflowException
 
 from fruits_emr.failures import PermanentFailure
-from fruits_emr.step_logs import (
-    bootstrap_logs_location,
-    bootstrap_stderr_tails,
-    step_stderr_tail,
-)
+from fruits_emr.log_tables import step_progress, table
+from fruits_emr.step_logs import bootstrap_logs_location, bootstrap_stderr_tails, step_stderr_tail
 
 ENDED_CLUSTER_STATES = frozenset({"TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"})
 
@@ -39,16 +41,28 @@ class ClusterEnded(PermanentFailure):
 class DiagnosingEmrStepSensor(EmrStepSensor):
     """Wait for one EMR step; on failure, log why; on kill, cancel the step."""
 
-    template_fields = (*EmrStepSensor.template_fields, "timeout_s")
+    template_fields = (*EmrStepSensor.template_fields, "timeout_s", "expected_s")
 
-    def __init__(self, *, timeout_s: int | str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, timeout_s: int | str | None = None, expected_s: int | str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(deferrable=False, **kwargs)
         self.timeout_s = timeout_s
+        self.expected_s = expected_s
 
     def execute(self, context: Any) -> None:
         if self.timeout_s is not None:
             self.timeout = float(self.timeout_s)
         return super().execute(context)
+
+    def get_emr_response(self, context: Any) -> dict[str, Any]:
+        response = super().get_emr_response(context)
+        status = response.get("Step", {}).get("Status", {})
+        started = status.get("Timeline", {}).get("StartDateTime")
+        elapsed_s = (datetime.now(timezone.utc) - started).total_seconds() if started else None
+        expected_s = float(self.expected_s) if self.expected_s is not None else None
+        self.log.info("%s", step_progress(response["Step"].get("Name", self.step_id), status.get("State"),
+                                          elapsed_s, expected_s))
+        return response
 
     def poke(self, context: Any) -> bool:
         try:
@@ -92,16 +106,12 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
     def _log_failure(self) -> None:
         step = self.hook.conn.describe_step(ClusterId=self.job_flow_id, StepId=self.step_id)["Step"]
         details = step["Status"].get("FailureDetails") or {}
-        self.log.error(
-            "Step %s (%s) on cluster %s is %s. Reason: %s. Message: %s. Log file: %s",
-            step.get("Name"),
-            self.step_id,
-            self.job_flow_id,
-            step["Status"]["State"],
-            details.get("Reason", "not given"),
-            details.get("Message", "not given"),
-            details.get("LogFile", "not given"),
-        )
+        self.log.error("%s", table(
+            f"Step {step.get('Name')} {step['Status']['State']}: {details.get('Reason', 'no reason given')}",
+            [("message", details.get("Message", "not given")),
+             ("log file", details.get("LogFile", "not given")),
+             ("step", f"{self.step_id} on cluster {self.job_flow_id}")],
+        ))
         cluster = self.hook.conn.describe_cluster(ClusterId=self.job_flow_id)["Cluster"]
         if cluster["Status"]["State"] in ENDED_CLUSTER_STATES:
             self._log_cluster_end(cluster)

@@ -1,6 +1,7 @@
 """Read the end of EMR's logs from the cluster's ``LogUri``, to show why a step or a cluster failed.
 
-Locations (EMR Management Guide, "View log files"): a step's ``LogUri/<cluster-id>/steps/<step-id>/stderr.gz``;
+Locations (EMR Management Guide, "View log files"): a step's
+``LogUri/<cluster-id>/steps/<step-id>/stderr.gz``;
 the bootstrap actions' logs per node under ``LogUri/<cluster-id>/node/<instance-id>/bootstrap-actions/``.
 EMR copies logs every few minutes, so a file may not be there yet when something has just failed;
 that is reported, not treated as an error.

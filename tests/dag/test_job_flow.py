@@ -5,6 +5,7 @@ import pytest
 
 from fruits_emr.artifacts import Artifacts
 from fruits_emr.config import EnvDefaults, load_config
+from fruits_emr.instance_types import INSTANCE_TYPES
 from fruits_emr.job_flow import (
     DEPLOYMENT_TAG,
     EMR_RELEASE_LABEL,
@@ -15,7 +16,6 @@ from fruits_emr.job_flow import (
     interchangeable_types,
 )
 from fruits_emr.params import dag_params
-from fruits_emr.instance_types import INSTANCE_TYPES
 from fruits_emr.spark_sizing import size_executors
 from fruits_emr.steps import build_steps
 
@@ -127,7 +127,7 @@ def test_steps_follow_the_job_command_lines():
         "--weights": ARTIFACTS.weights, "--report": layout.featurize_report_uri,
         "--batch-size": "64", "--tf-threads": "2",
     }
-    assert p_opts == {"--input": layout.features_uri, "--output": layout.pca_uri, "--k": "32",
+    assert p_opts == {"--snapshot-plan": layout.snapshot_plan_uri, "--output": layout.pca_uri, "--k": "32",
                       "--model-output": layout.pca_model_uri, "--report": layout.pca_report_uri}
 
 

@@ -19,8 +19,7 @@ from fruits_emr.operators import (
 )
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.step_logs import step_stderr_key
-
-from tests.dag.conftest import BUCKET, REGION
+from tests.dag.dag_test_env import BUCKET, REGION
 
 RUN_ID = "manual__2026-11-24T06:00:00+00:00"
 JOB_FLOW = {
@@ -64,7 +63,10 @@ def create(job_flow=JOB_FLOW):
 
 def terminate(job_flow_id, job_flow=JOB_FLOW):
     return RunClustersTerminateOperator(
-        task_id="terminate_cluster", job_flow_id=job_flow_id, job_flow_overrides=job_flow, aws_conn_id="aws_default"
+        task_id="terminate_cluster",
+        job_flow_id=job_flow_id,
+        job_flow_overrides=job_flow,
+        aws_conn_id="aws_default",
     )
 
 
@@ -188,13 +190,14 @@ def test_failed_step_logs_failure_details_and_stderr_tail(emr_client, s3_hook, m
     details = {"Reason": "Unknown error", "Message": "spark-submit exited with 1", "LogFile": key}
     monkeypatch.setattr(  # moto keeps no FailureDetails; add them to its answer for failed steps
         Step, "status",
-        property(lambda s: {**moto_status.fget(s), **({"FailureDetails": details} if s.state == "FAILED" else {})}),
+        property(lambda s: {**moto_status.fget(s),
+                            **({"FailureDetails": details} if s.state == "FAILED" else {})}),
     )
     next(s for s in moto_cluster(cluster_id).steps if s.id == step_id).state = "FAILED"
     with pytest.raises(AirflowException, match="spark-submit exited with 1"):
         sensor(cluster_id, step_id).poke(context())
     logged = capsys.readouterr().out  # the task logger writes to stdout outside a task runner
-    assert "Reason: Unknown error" in logged
+    assert logged.index("FAILED: Unknown error") < logged.index("End of the step's stderr")  # reason first
     assert "ValueError: no images under the input prefix" in logged
     assert "line 99" in logged and "line 10\n" not in logged  # only the tail
 

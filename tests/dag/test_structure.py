@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from airflow.sdk import TriggerRule
 from airflow.sdk.exceptions import AirflowFailException
+
 from fruits_emr.budget import BudgetExceeded
 from fruits_emr.config import ConfigError
 from fruits_emr.publish import PublishRefused
@@ -19,6 +20,7 @@ from fruits_emr.validation import ValidationError
 MAIN_PATH = [
     "check_config", "plan_inputs", "estimate_cost", "should_start_cluster", "upload_artifacts",
     "build_job_flow", "create_cluster", "add_steps", "wait_featurize", "wait_pca", "validate", "publish",
+    "cleanup",
 ]
 
 
@@ -43,22 +45,30 @@ def test_terminate_is_the_clusters_teardown(dag):
 
 def test_no_leaf_hides_a_failure(dag):
     leaves = {t.task_id for t in dag.leaves if not t.is_teardown}
-    assert leaves == {"publish"}  # a failed step or validation reaches publish and fails the run
+    assert leaves == {"cleanup"}  # a failed step, validation or publish reaches it: upstream_failed
+    assert dag.get_task("cleanup").trigger_rule == TriggerRule.NONE_FAILED  # runs on nights with no cluster
 
 
-def test_short_circuit_skips_everything_after_it(dag):
+def test_short_circuit_skips_the_cluster_path_but_lets_cleanup_run(dag):
     gate = dag.get_task("should_start_cluster")
-    assert gate.ignore_downstream_trigger_rules is True
+    assert gate.ignore_downstream_trigger_rules is False  # skips its direct downstream; others follow rules
     assert gate.get_flat_relative_ids(upstream=False) == set(MAIN_PATH[4:]) | {"terminate_cluster"}
+    after_gate = set(MAIN_PATH[4:-1]) | {"terminate_cluster"}
+    assert {dag.get_task(t).trigger_rule for t in after_gate - {"terminate_cluster"}} == {
+        TriggerRule.ALL_SUCCESS
+    }
 
 
-def test_gate_stops_on_dry_run_or_nothing_new(dag):
+def test_gate_stops_on_dry_run_or_an_unchanged_snapshot(dag):
     gate = dag.get_task("should_start_cluster").python_callable
-    plan = {"total_found": 10, "selected": 4, "deferred": 0}
+    plan = {"total_found": 10, "selected": 4, "deferred": 0, "changes": True}
     estimate = {"estimated_eur": 0.13}
     assert gate({"dry_run": False}, plan, estimate) is True
     assert gate({"dry_run": True}, plan, estimate) is False
-    assert gate({"dry_run": False}, {**plan, "selected": 0}, estimate) is False
+    assert gate({"dry_run": False}, {**plan, "selected": 0, "changes": False}, estimate) is False
+    assert (
+        gate({"dry_run": False}, {**plan, "selected": 0}, estimate) is True
+    )  # deletions need a new snapshot
 
 
 def test_sensors_reschedule_and_take_ids_from_upstream(dag):
@@ -76,7 +86,9 @@ def test_publish_declares_the_latest_asset(dag):
 def test_every_task_retries_with_back_off(dag):
     for task in dag.tasks:  # all idempotent: S3 work, adoption, step reuse, sensors, teardown, publish
         assert task.retries >= 2, task.task_id
-        assert task.retry_exponential_backoff >= 2 and task.max_retry_delay <= timedelta(minutes=10), task.task_id
+        assert task.retry_exponential_backoff >= 2 and task.max_retry_delay <= timedelta(minutes=10), (
+            task.task_id
+        )
     assert dag.get_task("create_cluster").emr_conn_id is None
 
 

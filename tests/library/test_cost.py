@@ -48,7 +48,8 @@ def test_eur_per_million_excludes_overhead_and_scales_inversely_with_throughput(
 
 def test_log_dict_names_its_inputs():
     logged = estimate_run_cost(3000, ClusterShape()).as_log_dict()
-    assert {"images", "cluster", "executor_vcpus", "estimated_eur", "images_per_vcpu_s", "price_source"} <= logged.keys()
+    names = {"images", "cluster", "executor_vcpus", "estimated_eur", "images_per_vcpu_s", "price_source"}
+    assert names <= logged.keys()
 
 
 @pytest.mark.parametrize(

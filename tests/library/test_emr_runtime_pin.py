@@ -13,5 +13,7 @@ def pinned(package: str) -> str:
 
 
 def test_release_label_and_spark_pin_agree():
-    assert EMR_RELEASE_LABEL in EMR_SPARK_VERSIONS, f"add the Spark version of {EMR_RELEASE_LABEL} to EMR_SPARK_VERSIONS"
+    assert EMR_RELEASE_LABEL in EMR_SPARK_VERSIONS, (
+        f"add the Spark version of {EMR_RELEASE_LABEL} to EMR_SPARK_VERSIONS"
+    )
     assert pinned("pyspark") == EMR_SPARK_VERSIONS[EMR_RELEASE_LABEL]

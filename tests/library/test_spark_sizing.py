@@ -1,5 +1,8 @@
-"""Executor sizing against YARN's arithmetic: the client-mode AM must fit beside an executor on a core node."""
+"""Executor sizing against YARN's arithmetic: the client-mode AM must fit beside an executor on a core
+node."""
+
 import pytest
+
 from fruits_emr.instance_types import INSTANCE_TYPES
 from fruits_emr.spark_sizing import (
     AM_CONTAINER_MB,

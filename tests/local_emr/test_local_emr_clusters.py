@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from emr_test_helpers import cluster_status, spark_step, step_state, wait_for_step, wait_until
 
 from local_emr import faults
-from local_emr.server import running_emulator
+from local_emr.server import FAKE_CREDENTIALS, running_emulator
 
 SLEEPING_JOB = "import time\ntime.sleep(300)\n"
 
@@ -18,7 +18,7 @@ def test_clusters_live_in_the_region_the_client_signs_for(emulator, emr, start_c
     cluster = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
     assert ":eu-west-3:" in cluster["ClusterArn"]
     us_east = boto3.client("emr", endpoint_url=emulator.endpoint_url, region_name="us-east-1",
-                           aws_access_key_id="local", aws_secret_access_key="local")
+                           **FAKE_CREDENTIALS)
     assert cluster_id not in [c["Id"] for c in us_east.list_clusters()["Clusters"]]
 
 
@@ -105,9 +105,14 @@ def test_a_cluster_that_fails_to_start_ends_with_errors_and_the_step_sensor_says
 
     script = put_script("never.py", "print('never runs')\n")
     cluster_id = start_cluster()
-    faults.fail_cluster_start(cluster_id, "BOOTSTRAP_FAILURE",
-                              "On the master instance (i-local), bootstrap action 1 returned a non-zero return code")
-    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[spark_step("featurize", script)])["StepIds"]
+    faults.fail_cluster_start(
+        cluster_id,
+        "BOOTSTRAP_FAILURE",
+        "On the master instance (i-local), bootstrap action 1 returned a non-zero return code",
+    )
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[spark_step("featurize", script)])[
+        "StepIds"
+    ]
 
     assert wait_for_step(emr, cluster_id, step_id)["Status"]["State"] == "CANCELLED"
     status = cluster_status(emr, cluster_id)
