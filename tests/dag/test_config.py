@@ -74,10 +74,11 @@ def test_incomplete_job_bundle_is_refused(tmp_path):
         load_config(default_params(), "eu-west-3", env)
 
 
-def test_unpriced_instance_type_is_refused():
-    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket",
-                                "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
-    with pytest.raises(ConfigError, match="'p5.48xlarge' has no known price"):
+def test_unknown_instance_type_is_refused():
+    env = EnvDefaults.from_env(
+        {"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"}
+    )
+    with pytest.raises(ConfigError, match="'p5.48xlarge' is not a known instance type"):
         load_config(default_params(), "eu-west-3", env)
 
 
@@ -110,3 +111,60 @@ def test_connection_region_comes_from_the_airflow_connection(monkeypatch, region
 def test_nested_input_and_output_prefixes_are_refused_before_any_aws_call(input_prefix, output_prefix):
     with pytest.raises(ConfigError, match="neither may contain the other"):
         load_config(default_params(input_prefix=input_prefix, output_prefix=output_prefix), "eu-west-3", ENV)
+
+
+PREFIXES = {
+    "fruits/raw": True, "fruits/raw/": True, "v1.2/a...b/x": True, "it's(1)/a_b-c!": True,
+    ".": False, "..": False, "a/./b": False, "a/../b": False, "a/..": False, "./a": False,
+    "a/*": False, "a?": False, "a/[ab]": False, "{a,b}/c": False, "a//b": False, "/a": False, "": False,
+}
+
+
+@pytest.mark.parametrize("prefix, valid", PREFIXES.items())
+def test_the_form_and_check_config_apply_one_prefix_rule(prefix, valid):
+    from airflow.sdk.definitions.param import ParamsDict
+
+    form = ParamsDict(dag_params())
+    try:
+        form["input_prefix"] = prefix
+        form.validate()
+        form_accepts = True
+    except Exception:
+        form_accepts = False
+    try:
+        load_config(default_params(input_prefix=prefix), "eu-west-3", ENV)
+        config_accepts = True
+    except ConfigError as refused:
+        assert "input_prefix" in str(refused)
+        config_accepts = False
+    assert form_accepts == config_accepts == valid
+
+
+def test_overlap_is_judged_on_normalised_prefixes():
+    with pytest.raises(ConfigError) as refused:
+        load_config(
+            default_params(input_prefix="fruits/x/../features/images", output_prefix="fruits/features"),
+            "eu-west-3",
+            ENV,
+        )
+    assert "'..' segment" in str(refused.value)
+    assert "input_prefix and output_prefix must differ" in str(refused.value)
+
+
+def test_full_explained_variance_needs_every_component():
+    with pytest.raises(ConfigError, match="min_explained_variance 1.0 cannot be reached with k=50"):
+        load_config(default_params(min_explained_variance=1.0), "eu-west-3", ENV)
+    assert load_config(default_params(min_explained_variance=1.0, k=1280), "eu-west-3", ENV).k == 1280
+    assert load_config(default_params(min_explained_variance=0.99, k=50), "eu-west-3", ENV).k == 50
+
+
+def test_deployment_id_defaults_and_is_checked():
+    assert load_config(default_params(), "eu-west-3", ENV).deployment_id == "default"
+    env = EnvDefaults.from_env(
+        {"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": "staging-2"}
+    )
+    assert load_config(default_params(), "eu-west-3", env).deployment_id == "staging-2"
+    for bad in ("", "Prod", "a_b", "-x", "x" * 33):
+        env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": bad})
+        with pytest.raises(ConfigError, match="FRUITS_EMR_DEPLOYMENT_ID"):
+            load_config(default_params(), "eu-west-3", env)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -75,3 +76,18 @@ def featurized(spark, weights_file, image_tree, tmp_path_factory):
     )
     return args, run_featurize(spark, args)
 
+
+@pytest.fixture(scope="session")
+def real_features(spark, real_weights, real_sample, tmp_path_factory) -> str:
+    """Features of 120 real photos (8 of each of 15 classes, fewer rows than the 1280 dimensions: a
+    rank-deficient covariance, the case Spark ML's PCA got wrong); skips where ../shared lacks them."""
+    root = tmp_path_factory.mktemp("real_images")
+    for folder in sorted(p for p in real_sample.iterdir() if p.is_dir()):
+        (root / folder.name).mkdir()
+        for image in sorted(folder.glob("*.jpg"))[:8]:
+            shutil.copy(image, root / folder.name / image.name)
+    out = tmp_path_factory.mktemp("real_featurized")
+    args = FeaturizeArgs(input=str(root), output=str(out / "features"), quarantine=str(out / "quarantine"),
+                         weights=str(real_weights), batch_size=40)
+    run_featurize(spark, args)
+    return args.output
