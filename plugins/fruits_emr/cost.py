@@ -77,7 +77,7 @@ class CostEstimate:
             "cluster": f"1x{self.shape.primary_type} + {self.shape.core_count}x{self.shape.core_type}"
             f" ({'spot' if self.shape.use_spot else 'on-demand'} core)",
             # seconds, not hours: a small run's compute time rounds to 0 hours
-            "compute_s": round(self.compute_hours * 3600, 1),
+            "compute_s": float(f"{self.compute_hours * 3600:.3g}"),
             "billed_minutes": round(self.billed_hours * 60),
             "eur_per_hour": round(self.eur_per_hour, 4),
             "estimated_eur": round(self.eur, 4),

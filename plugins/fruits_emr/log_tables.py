@@ -22,7 +22,9 @@ def table(title: str, rows: Rows) -> str:
 
 
 def duration(seconds: float) -> str:
-    """``42 s``, ``3.5 min``, ``2 h 05 min``: small runs never show as 0."""
+    """``0.4 s``, ``42 s``, ``3.5 min``, ``2 h 05 min``: a small run's time never shows as 0."""
+    if seconds < 0.1:
+        return "under 0.1 s"
     if seconds < 10:
         return f"{seconds:.1f} s"
     if seconds < 60:
@@ -71,14 +73,12 @@ def step_progress(name: str, state: str, elapsed_s: float | None, expected_s: fl
     if elapsed_s is not None:
         line += f" for {duration(elapsed_s)}"
     if expected_s is not None:
-        line += f" (estimate: {duration(expected_s)} of compute)"
+        line += f" (estimate: {duration(expected_s)} of compute after Spark's start-up)"
     return line
 
 
-def _check_line(check: dict) -> tuple[str, str]:
-    verdict = "ok" if check["passed"] else "FAILED"
-    detail = "" if check["passed"] else f": observed {check['observed']!r}, expected {check['expected']!r}"
-    return check["name"], verdict + detail
+def _failed_check(check: dict) -> tuple[str, str]:
+    return "FAILED", f"{check['name']}: observed {check['observed']!r}, expected {check['expected']!r}"
 
 
 def validation_table(report: dict) -> str:
@@ -96,6 +96,6 @@ def validation_table(report: dict) -> str:
         ("storage", f"features {storage['features_bytes']} B -> PCA {storage['pca_bytes']} B"
                     + (f" ({ratio}x smaller)" if ratio else "")),
         ("checks", f"{passed} of {len(report['checks'])} passed"),
-        *(_check_line(check) for check in report["checks"]),
+        *(_failed_check(check) for check in report["checks"] if not check["passed"]),
         ("plots", ", ".join(report["plots"]) or "none"),
     ])
