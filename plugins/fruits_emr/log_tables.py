@@ -56,11 +56,11 @@ def cost_table(estimate: CostEstimate, budget_eur: float) -> str:
     compute_s = estimate.compute_hours * 3600
     return table(f"Cost estimate: {estimate.eur:.2f} EUR (budget {budget_eur:.2f} EUR)", [
         ("images", estimate.images),
-        ("cluster", f"1x {shape.primary_type} + {shape.core_count}x {shape.core_type} "
-                    f"({'Spot' if shape.use_spot else 'on-demand'} core nodes, {shape.core_vcpus} vCPUs)"),
+        ("cluster", (f"1x {shape.primary_type} + {shape.core_count}x {shape.core_type} "
+                     f"({'Spot' if shape.use_spot else 'on-demand'} core nodes, {shape.core_vcpus} vCPUs)")),
         ("compute time", f"{duration(compute_s)} at {estimate.images_per_vcpu_s:g} images/s per vCPU"),
-        ("billed time", f"{duration(estimate.billed_hours * 3600)} (cluster start-up + compute, "
-                        "rounded up to whole minutes)"),
+        ("billed time", (f"{duration(estimate.billed_hours * 3600)} (cluster start-up + compute, "
+                         "rounded up to whole minutes)")),
         ("cluster price", f"{estimate.eur_per_hour:.3f} EUR/hour"
                           + (f" (Spot discount {estimate.spot_discount:.0%})" if shape.use_spot else "")),
         ("prices", "eu-west-3, billed per second; sources and date in fruits_emr/cost.py"),
@@ -88,8 +88,8 @@ def validation_table(report: dict) -> str:
     passed = sum(check["passed"] for check in report["checks"])
     verdict = "PASSED" if report["passed"] else f"FAILED ({', '.join(report['failed_checks'])})"
     return table(f"Validation of run {report['run_key']}: {verdict}", [
-        ("images", f"{counts['images']} planned, {counts['featurized']} featurized, "
-                   f"{counts['quarantined']} quarantined"),
+        ("images", (f"{counts['images']} planned, {counts['featurized']} featurized, "
+                    f"{counts['quarantined']} quarantined")),
         ("quarantine reasons", {r: n for r, n in (counts.get("quarantine_by_reason") or {}).items() if n}
          or "none"),
         ("explained variance", f"{percent(report['cumulative_explained_variance'])} with k={report['k']}"),

@@ -9,7 +9,7 @@ sized to the run's estimate.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -40,7 +40,7 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
         response = super().get_emr_response(context)
         status = response.get("Step", {}).get("Status", {})
         started = status.get("Timeline", {}).get("StartDateTime")
-        elapsed_s = (datetime.now(timezone.utc) - started).total_seconds() if started else None
+        elapsed_s = (datetime.now(UTC) - started).total_seconds() if started else None
         expected_s = float(self.expected_s) if self.expected_s is not None else None
         self.log.info("%s", step_progress(response["Step"].get("Name", self.step_id), status.get("State"),
                                           elapsed_s, expected_s))

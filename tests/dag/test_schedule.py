@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import importlib.util
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from airflow.timetables.base import TimeRestriction
-
 from fruits_emr.config import NIGHTLY_SCHEDULE, EnvDefaults
 
 from tests.dag.conftest import DAG_FILE
@@ -45,7 +44,7 @@ def test_first_unpause_waits_for_the_next_nightly_slot(monkeypatch):
     dag = parse_dag(monkeypatch, None)
     assert dag.catchup is False and dag.max_active_runs == 1
     first = first_scheduled_run(dag)
-    assert first.run_after > datetime.now(timezone.utc)  # not the 01:30 that has already passed
+    assert first.run_after > datetime.now(UTC)  # not the 01:30 that has already passed
     assert (first.run_after.hour, first.run_after.minute) == (1, 30)
 
 

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import pytest
-
 from fruits_emr.cost import ClusterShape, estimate_run_cost
-from fruits_emr.log_tables import cost_table, duration, plan_table, step_progress, validation_table
+from fruits_emr.log_tables import (
+    cost_table,
+    duration,
+    plan_table,
+    step_progress,
+    validation_table,
+)
 
 MAX_LINE = 110  # what the Airflow log view shows without cutting at a 1400 px wide window
 

@@ -36,8 +36,8 @@ def test_folders_list_their_files_and_files_open(s3, bucket):
 
 
 def test_fake_credentials_mask_no_ordinary_log_text():
-    from airflow.sdk.log import mask_secret
     from airflow.sdk._shared.secrets_masker import redact
+    from airflow.sdk.log import mask_secret
 
     line = "emulator on http://localhost:5000, workdir /repo/.local/airflow-ui-emr, key local"
     for value in FAKE_CREDENTIALS.values():
