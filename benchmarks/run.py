@@ -1,15 +1,19 @@
 """`make bench`: measure everything in one run and write benchmarks/results.json + benchmarks/RESULTS.md.
 
-    python -m benchmarks.run [--images 1024] [--rounds 3] [--pca-rows 10000,100000] ...
+    python -m benchmarks.run [--images 1024] [--rounds 3] [--pca-rows 10000,100000,1000000] ...
+    python -m benchmarks.run --only pca    # the PCA part alone, merged into the existing results files
 
 Steps, each printing progress: image set -> reference Keras model -> Keras batch-size tuning ->
 single-process runtimes compared (interleaved rounds) -> Spark featurize job (cold run, then rounds of
-broadcast Keras, naive reload and the job's other backends) -> PCA job on the real features (storage ratio) -> PCA fit time on synthetic rows ->
-cost per million images -> results files. Scratch files live in a temporary folder, removed at the end.
+broadcast Keras, naive reload and the job's other backends) -> PCA (``benchmarks.pca_bench``: accuracy and
+storage on the real features, scaling on synthetic rows against Spark ML's PCA, refit cost) -> cost per
+million images -> results files. Scratch files live in a temporary folder, removed at the end.
+With ``--only pca``, the features of the real images come from one unmeasured featurize run.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -20,11 +24,12 @@ from benchmarks.images import prepare_image_set
 from benchmarks.inference import compare_runtimes, tune_batch_size
 from benchmarks.interpretation import backend_decision, interpret, pca_note
 from benchmarks.machine import machine_info
-from benchmarks.pca_scaling import PCA_K, pca_fit_seconds, storage_on_real_features
+from benchmarks.pca_bench import ONE_MILLION, measure_pca, merge_pca_results
+from benchmarks.pca_scaling import PCA_K
 from benchmarks.reference import load_reference
 from benchmarks.report import check_targets, write_results
 from benchmarks.runtimes import CONVERSION_NOTES, REFERENCE, RUNTIMES
-from benchmarks.spark_featurize import measure_spark, start_session
+from benchmarks.spark_featurize import featurize_once, measure_spark, start_session
 from benchmarks.timing import stopwatch
 
 OUTPUT_DIR = Path(__file__).resolve().parent
@@ -42,15 +47,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=1024, help="N images for every throughput measurement")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the runtime comparison")
-    parser.add_argument("--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers")
-    parser.add_argument("--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try")
+    parser.add_argument(
+        "--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers"
+    )
+    parser.add_argument(
+        "--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try"
+    )
     parser.add_argument("--tuning-images", type=int, default=128, help="images used to tune the batch size")
     parser.add_argument("--runtimes", default=",".join(r.name for r in RUNTIMES),
                         help=f"runtimes to compare ({REFERENCE} is always included)")
-    parser.add_argument("--pca-rows", type=_int_list, default=[10_000, 100_000],
-                        help="synthetic row counts for the PCA fit-time curve ('' = none)")
+    parser.add_argument("--pca-rows", type=_int_list, default=[10_000, 100_000, ONE_MILLION],
+                        help="synthetic row counts for the PCA job's time curve ('' = none)")
+    parser.add_argument("--spark-ml-rows", type=_int_list, default=[10_000, 100_000],
+                        help="row counts at which Spark ML's PCA runs too, for comparison ('' = none)")
     parser.add_argument("--pca-k", type=int, default=PCA_K, help="PCA components for the storage ratio")
-    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where results.json/RESULTS.md go")
+    parser.add_argument("--only", choices=["pca"], help="run only this part and merge it into the existing "
+                                                        "results.json/RESULTS.md of --output-dir")
+    parser.add_argument(
+        "--output-dir", type=Path, default=OUTPUT_DIR, help="where results.json/RESULTS.md go"
+    )
     return parser.parse_args(argv)
 
 
@@ -58,8 +73,32 @@ def progress(message: str) -> None:
     print(message, flush=True)
 
 
+def main_pca_only(args: argparse.Namespace) -> dict:
+    """The PCA part alone, merged into the results of the last full run in ``args.output_dir``."""
+    earlier = json.loads((args.output_dir / "results.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="fruits-bench-pca-") as scratch:
+        work = Path(scratch)
+        images = prepare_image_set(args.images, work / "images")
+        reference = load_reference(work)
+        progress(f"[1/3] {images.description}: features from one featurize run (not measured)")
+        spark, _ = start_session(os.cpu_count() or 1)
+        try:
+            featurize_once(spark, images, reference.weights_path, work / "featurize", earlier["batch_size"])
+            progress("[2/3] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
+            pca = measure_pca(spark, str(work / "featurize" / "features"), args.pca_rows, args.spark_ml_rows,
+                              args.pca_k, work / "pca", progress)
+        finally:
+            spark.stop()
+    results = merge_pca_results(earlier, pca)
+    json_path, md_path = write_results(results, args.output_dir)
+    progress(f"[3/3] merged the PCA results into {json_path} and {md_path}")
+    return results
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    if args.only == "pca":
+        return main_pca_only(args)
     wall = stopwatch()
     cores = os.cpu_count() or 1
     machine = machine_info()
@@ -72,9 +111,12 @@ def main(argv: list[str] | None = None) -> dict:
         reference = load_reference(work)
         progress(f"[2/6] reference model: {reference.description}; tuning the Keras batch size")
         keras_predict = runtimes[0].build(reference.model, work, cores)
-        batch_size, tuning = tune_batch_size(keras_predict, images.paths[:args.tuning_images], args.batch_sizes,
-                                             args.rounds, progress)
-        progress(f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} on {len(images.paths)} images")
+        batch_size, tuning = tune_batch_size(
+            keras_predict, images.paths[: args.tuning_images], args.batch_sizes, args.rounds, progress
+        )
+        progress(
+            f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} on {len(images.paths)} images"
+        )
         compared = compare_runtimes(reference.model, images.paths, batch_size, args.rounds, work, cores,
                                     runtimes, progress)
         progress("[4/6] Spark featurize job: session, cold run, then broadcast vs naive rounds")
@@ -82,9 +124,16 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             spark_results = measure_spark(spark, session_s, images, reference.weights_path, batch_size,
                                           args.spark_rounds, work / "spark", progress=progress)
-            progress("[5/6] PCA job: storage on the real features, fit time on synthetic rows")
-            storage = storage_on_real_features(spark, spark_results["features_dir"], work / "pca", args.pca_k)
-            pca_fit = pca_fit_seconds(spark, args.pca_rows, work / "pca_scaling", progress)
+            progress("[5/6] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
+            pca = measure_pca(
+                spark,
+                spark_results["features_dir"],
+                args.pca_rows,
+                args.spark_ml_rows,
+                args.pca_k,
+                work / "pca",
+                progress,
+            )
         finally:
             spark.stop()
     cost = cost_summary(spark_results["spark_images_per_s"], cores)
@@ -100,8 +149,7 @@ def main(argv: list[str] | None = None) -> dict:
         "naive_images_per_s": spark_results["naive_images_per_s"],
         "featurize_vs_keras": round(spark_results["spark_images_per_s"] / keras_rate, 3),
         "broadcast_vs_naive": spark_results["broadcast_vs_naive"],
-        "storage_ratio": storage["storage_ratio"],
-        "pca_fit_s": pca_fit,
+        **pca,
         "eur_per_million_images": cost["eur_per_million_images"],
         "machine": machine,
         "image_set": images.description,
@@ -114,13 +162,12 @@ def main(argv: list[str] | None = None) -> dict:
         "runtimes": compared,
         "conversion_notes": list(CONVERSION_NOTES),
         "spark": spark_results,
-        "storage": storage,
         "cost": cost,
         "cost_by_backend": cost_by_backend,
     }
     results["targets"] = check_targets(results)
     results["backend_decision"] = backend_decision(compared)
-    results["pca_note"] = pca_note(pca_fit)
+    results["pca_note"] = pca_note(results)
     results["interpretation"] = interpret(results)
     results["wall_s"] = round(wall(), 1)
     json_path, md_path = write_results(results, args.output_dir)

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join([
             f"Airflow UI      http://localhost:{args.port} (ready when Airflow logs 'Airflow is ready')",
             f"log in as       {ADMIN} / {password}  (stored in {password_file})",
-            "then            trigger 'fruits_features' from its form (no schedule here: nothing runs by itself)",
+            "then            trigger 'fruits_features' from its form (no schedule: nothing runs by itself)",
             f"emulator        {emulator.endpoint_url} (S3 + EMR, bucket {BUCKET}; a fresh bucket each start)",
             f"run outputs     {s3_browser_url}/{BUCKET}/ (the tasks' 'Run reports and plots' links)",
             f"Airflow home    {airflow_home}",

@@ -39,15 +39,30 @@ def percent(fraction: float | None) -> str:
     return f"{fraction:.1%}" if isinstance(fraction, (int, float)) else "n/a"
 
 
-def plan_table(plan: dict, full_reprocess: bool) -> str:
-    """The input plan of ``fruits_emr.incremental.plan_inputs``."""
-    return table("Input plan" + (" (full reprocess: the manifest is ignored)" if full_reprocess else ""), [
-        ("found", f"{plan['total_found']} objects under the input prefix"),
-        ("already processed", plan["already_processed"]),
-        ("selected", f"{plan['selected']} (this run)"),
-        ("deferred", f"{plan['deferred']} (over max_images: next run)"),
-        ("input list", plan["input_list_uri"]),
-    ])
+def plan_table(plan: dict) -> str:
+    """The input plan of ``fruits_emr.incremental.plan_inputs``: this run against the published snapshot."""
+    title = "Input plan" + (" (full reprocess: the published snapshot is ignored)" if plan["full_reprocess"]
+                            else f" against snapshot {plan['based_on'] or '(none published yet)'}")
+    return table(
+        title,
+        [
+            ("found", f"{plan['total_found']} objects under the input prefix"),
+            ("unchanged", f"{plan['unchanged_featurized']} featurized images reused as they are"),
+            ("selected", f"{plan['selected']} new or changed (this run)"),
+            ("deferred", f"{plan['deferred']} (over max_images: next run)"),
+            (
+                "quarantined",
+                f"{plan['quarantined_without_featurize']} (bad keys, too large, or unchanged and unusable)",
+            ),
+            ("erased", f"{plan['deleted']} deleted objects, {plan['dropped_rows']} feature rows dropped"),
+            (
+                "partitions",
+                f"{plan['kept_partitions']} reused, {plan['carried_partitions']} carried into this run",
+            ),
+            ("snapshot changes", "yes" if plan["changes"] else "no: nothing to do"),
+            ("input list", plan["input_list_uri"]),
+        ],
+    )
 
 
 def cost_table(estimate: CostEstimate, budget_eur: float) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from airflow.sdk import Param
 
 from fruits_emr.config import K_MAX, MAX_CORE_INSTANCES, MAX_IMAGES_LIMIT
+from fruits_emr.key_prefix import PREFIX_PATTERN
 
 SWITCH = ["boolean", "null"]
 # A schema `minimum` (not `exclusiveMinimum`): the form's number field clamps a typed value below it
@@ -22,8 +23,6 @@ MAX_BUDGET_EUR = 1000
 MIN_EXPLAINED_VARIANCE = 0.01
 _PREFIX_FORMAT = "A key prefix inside the bucket, like {example}: no s3://, no bucket name, no leading slash."
 
-_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?$"
-
 
 def dag_params() -> dict[str, Param]:
     """The Params of ``fruits_features``, in the order the trigger form shows them."""
@@ -31,7 +30,7 @@ def dag_params() -> dict[str, Param]:
         "input_prefix": Param(
             "fruits/images",
             type="string",
-            pattern=_PREFIX_PATTERN,
+            pattern=PREFIX_PATTERN,
             title="Input prefix",
             description="Where the photos are, one sub-folder per fruit class. "
             + _PREFIX_FORMAT.format(example="fruits/images"),
@@ -39,7 +38,7 @@ def dag_params() -> dict[str, Param]:
         "output_prefix": Param(
             "fruits/features",
             type="string",
-            pattern=_PREFIX_PATTERN,
+            pattern=PREFIX_PATTERN,
             title="Output prefix",
             description="Where runs/, latest.json, the manifest, artifacts and EMR logs go; must not "
             "contain the input prefix or be inside it. " + _PREFIX_FORMAT.format(example="fruits/features"),

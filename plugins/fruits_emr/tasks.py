@@ -45,14 +45,18 @@ def check_config(params: dict | None = None) -> dict:
     return cfg.to_dict()
 
 
-@task(doc_md="List new images (manifest-based), cap at max_images, write the run's input list.")
+@task(doc_md="Compare the input prefix with the published snapshot: new, changed, deleted; write the plan.")
 def plan_inputs(cfg: dict) -> dict:
     from fruits_emr import incremental
+    from fruits_emr.log_tables import plan_table
 
     run_cfg = RunConfig.from_dict(cfg)
-    return incremental.plan_inputs(
-        _s3_hook(), _run_layout(cfg), run_cfg.input_uri, run_cfg.max_images, run_cfg.full_reprocess
+    plan = incremental.plan_inputs(
+        _s3_hook(), _run_layout(cfg), run_cfg.input_uri, max_images=run_cfg.max_images, k=run_cfg.k,
+        full_reprocess=run_cfg.full_reprocess, max_image_bytes=run_cfg.max_image_bytes,
     )
+    log.info("%s", plan_table(plan))
+    return plan
 
 
 @task(multiple_outputs=True, doc_md="Cost guard: estimate the run's EUR cost; refuse it over budget.")
@@ -63,13 +67,18 @@ def estimate_cost(cfg: dict, plan: dict) -> dict:
     estimate = check_budget(RunConfig.from_dict(cfg), plan["selected"])
     log.info("%s", cost_table(estimate, cfg["budget_eur"]))
     summary = estimate.as_log_dict()
-    return {"estimate": summary, "step_timeout_s": step_timeout_s(estimate), "compute_s": summary["compute_s"]}
+    return {
+        "estimate": summary,
+        "step_timeout_s": step_timeout_s(estimate),
+        "compute_s": summary["compute_s"],
+    }
 
 
-@task.short_circuit(doc_md="Stop cleanly (no cluster) on a dry run or when there is no new image.")
+@task.short_circuit(ignore_downstream_trigger_rules=False,
+                    doc_md="Stop cleanly (no cluster) on a dry run or when the snapshot would not change.")
 def should_start_cluster(cfg: dict, plan: dict, estimate: dict) -> bool:
-    if plan["selected"] == 0:
-        log.info("Nothing new to process (%d found, all already processed): stopping", plan["total_found"])
+    if not plan["changes"]:
+        log.info("Nothing changed since the published snapshot (%d objects): stopping", plan["total_found"])
         return False
     if cfg["dry_run"]:
         log.info(
@@ -114,8 +123,10 @@ def validate(cfg: dict, plan: dict) -> dict:
     return validate_run(_s3_hook(), layout, plan["selected"], run_cfg.k, run_cfg.min_explained_variance)
 
 
-@task(outlets=[LATEST_FEATURES],
-      doc_md="Point latest.json at this validated run; record processed keys. Skipped when `publish` is off.")
+@task(
+    outlets=[LATEST_FEATURES],
+    doc_md="Commit the validated snapshot: one conditional write of latest.json (skipped: `publish` off).",
+)
 def publish(cfg: dict) -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -130,5 +141,19 @@ def publish(cfg: dict) -> dict:
         # Skipped, not succeeded: a skipped task emits no event for the latest-features asset.
         raise AirflowSkipException("publish is off for this run")
     published = publish_run(_s3_hook(), layout, context["run_id"])
-    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri, "run_uri": layout.run_uri}
+    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri,
+                                                       "run_uri": layout.run_uri}
     return published
+
+
+@task(
+    trigger_rule="none_failed",
+    doc_md="Retention: delete superseded runs and EMR logs older than the retention period (not on dry runs)",
+)
+def cleanup(cfg: dict) -> dict | None:
+    from fruits_emr.retention import apply_retention
+
+    if cfg["dry_run"]:
+        log.info("DRY RUN: nothing deleted")
+        return None
+    return apply_retention(_s3_hook(), _run_layout(cfg), RunConfig.from_dict(cfg).retention_days)

@@ -44,3 +44,30 @@ def temporary_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[No
 def task_cpus(spark: SparkSession) -> int:
     """Cores Spark reserves per task (``spark.task.cpus``, default 1): the threads one task may use."""
     return int(spark.sparkContext.getConf().get("spark.task.cpus", "1"))
+
+
+@contextmanager
+def worker_environment(spark: SparkSession, variables: dict[str, str]) -> Iterator[None]:
+    """Environment variables for the Python workers of the functions *created* in this block.
+
+    PySpark copies ``SparkContext.environment`` (its ``environment`` argument, plus ``spark.executorEnv.*``)
+    into each Python function when the function is wrapped (``mapInArrow``, UDFs), and Spark keeps one
+    worker pool per distinct environment, so this applies to those functions only, locally and on YARN.
+    """
+    environment = spark.sparkContext.environment
+    previous = {key: environment.get(key) for key in variables}
+    environment.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                environment.pop(key, None)
+            else:
+                environment[key] = value
+
+
+def blas_threads_per_task(spark: SparkSession) -> dict[str, str]:
+    """Worker environment limiting numpy's OpenBLAS to the task's cores (by default it starts one thread per
+    core of the machine in every Python worker, and the concurrent tasks then oversubscribe the cores)."""
+    return {"OPENBLAS_NUM_THREADS": str(task_cpus(spark))}

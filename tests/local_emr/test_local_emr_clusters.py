@@ -97,3 +97,32 @@ def test_a_second_emulator_in_the_same_process_is_refused(emulator, tmp_path):
             pass
     # The refused start did not disturb the running one.
     assert emulator.client("s3").list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_a_cluster_that_fails_to_start_ends_with_errors_and_the_step_sensor_says_why(
+        emulator, emr, bucket, put_script, start_cluster, monkeypatch, capsys):
+    from fruits_emr.sensors import DiagnosingEmrStepSensor, StepFailed
+
+    script = put_script("never.py", "print('never runs')\n")
+    cluster_id = start_cluster()
+    faults.fail_cluster_start("BOOTSTRAP_FAILURE", "On the master instance (i-local), bootstrap action 1 "
+                                                   "returned a non-zero return code")
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[spark_step("featurize", script)])[
+        "StepIds"
+    ]
+
+    assert wait_for_step(emr, cluster_id, step_id)["Status"]["State"] == "CANCELLED"
+    status = cluster_status(emr, cluster_id)
+    assert status["State"] == "TERMINATED_WITH_ERRORS"
+    assert status["StateChangeReason"]["Code"] == "BOOTSTRAP_FAILURE"
+
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", emulator.airflow_connection())
+    sensor = DiagnosingEmrStepSensor(task_id="wait_featurize", job_flow_id=cluster_id, step_id=step_id,
+                                     aws_conn_id="aws_default")
+    with pytest.raises(StepFailed):
+        sensor.poke({})
+    logged = capsys.readouterr().out
+    assert f"Cluster {cluster_id} is TERMINATED_WITH_ERRORS" in logged
+    assert "BOOTSTRAP_FAILURE: On the master instance (i-local), bootstrap action 1" in logged
+    assert f"s3://{bucket}/logs/{cluster_id}/node/<instance-id>/bootstrap-actions/" in logged
+    assert "No matching distribution found" in logged  # the bootstrap action's stderr tail

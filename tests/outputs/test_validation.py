@@ -6,6 +6,7 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -45,18 +46,20 @@ def test_consistent_run_passes_and_writes_its_report(s3_hook, layout):
     assert {c["name"] for c in stored["checks"]} >= {
         "images_found", "featurized_plus_quarantined", "pca_rows", "pca_dimensions",
         "pca_rows_with_non_finite_values", "no_lost_images", "no_duplicate_paths",
-        "cumulative_explained_variance"}
+        "cumulative_explained_variance", "pca_variance_matches_report"}
     assert all(set(c) == {"name", "passed", "observed", "expected"} for c in stored["checks"])
     assert report["counts"] == {"images": 30, "featurized": 27, "quarantined": 3,
                                 "quarantine_by_reason": {"not_an_image": 3}}
-    assert report["cumulative_explained_variance"] == pytest.approx(run.pca_report["cumulative_explained_variance"][-1])
+    kept = run.pca_report["cumulative_explained_variance"][-1]
+    assert report["cumulative_explained_variance"] == pytest.approx(kept)
 
 
 def test_storage_ratio_comes_from_the_stored_parquet_sizes(s3_hook, layout):
     report = _validate(s3_hook, layout, consistent_run())
     storage = report["storage"]
     assert storage["features_bytes"] > storage["pca_bytes"] > 0
-    assert storage["storage_ratio"] == pytest.approx(storage["features_bytes"] / storage["pca_bytes"], rel=0.01)
+    ratio = storage["features_bytes"] / storage["pca_bytes"]
+    assert storage["storage_ratio"] == pytest.approx(ratio, rel=0.01)
     assert storage["storage_ratio"] > 10  # 1280 floats against 4 per row
 
 
@@ -83,7 +86,7 @@ def test_report_that_does_not_add_up_fails(s3_hook, layout):
     run = consistent_run()
     run.featurize_report["featurized"] += 1
     failed, _ = _failing(s3_hook, layout, run)
-    assert failed == {"featurized_plus_quarantined", "pca_rows"}
+    assert failed == {"featurized_plus_quarantined", "featurized_count"}
 
 
 def test_lost_image_fails_and_is_named(s3_hook, layout):
@@ -101,7 +104,9 @@ def test_duplicate_path_fails(s3_hook, layout):
     run.featurize_report["quarantined"] += 1
     run.featurize_report["images_found"] += 1
     failed, checks = _failing(s3_hook, layout, run, expected_images=len(run.inputs) + 1)
-    assert failed == {"no_duplicate_paths", "input_list_length"}
+    # the path is now both featurized and quarantined: its PCA row is unexpected and counts disagree
+    assert failed == {"no_duplicate_paths", "input_list_length", "no_unexpected_images", "pca_rows",
+                      "featurized_count"}
     assert checks["no_duplicate_paths"]["observed"]["examples"] == [run.pca[0]["path"]]
 
 
@@ -110,7 +115,7 @@ def test_non_finite_vector_fails(s3_hook, layout, bad_value):
     run = consistent_run()
     run.pca[3]["pca"][1] = bad_value
     failed, checks = _failing(s3_hook, layout, run)
-    assert failed == {"pca_rows_with_non_finite_values"}
+    assert failed == {"pca_rows_with_non_finite_values", "pca_variance_matches_report"}  # a row short
     assert checks["pca_rows_with_non_finite_values"]["observed"] == 1
 
 
@@ -118,7 +123,7 @@ def test_vector_of_wrong_length_fails(s3_hook, layout):
     run = consistent_run()
     run.pca[7]["pca"] = run.pca[7]["pca"][:-1]
     failed, checks = _failing(s3_hook, layout, run)
-    assert failed == {"pca_dimensions"}
+    assert failed == {"pca_dimensions", "pca_variance_matches_report"}  # a row short
     assert checks["pca_dimensions"]["observed"] == {"lengths_seen": [K - 1, K], "rows_with_other_length": 1}
 
 
@@ -126,13 +131,13 @@ def test_null_vector_fails(s3_hook, layout):
     run = consistent_run()
     run.pca[2]["pca"] = None
     failed, checks = _failing(s3_hook, layout, run)
-    assert failed == {"pca_dimensions", "pca_rows_with_non_finite_values"}
+    assert failed == {"pca_dimensions", "pca_rows_with_non_finite_values", "pca_variance_matches_report"}
     assert checks["pca_dimensions"]["observed"] == {"lengths_seen": [-1, K], "rows_with_other_length": 1}
 
 
 def test_outputs_with_another_k_fail(s3_hook, layout):
     failed, _ = _failing(s3_hook, layout, consistent_run(k=3))
-    assert failed == {"pca_dimensions", "explained_variance_components"}
+    assert failed == {"pca_dimensions", "explained_variance_components", "pca_variance_matches_report"}
 
 
 def test_variance_below_threshold_fails(s3_hook, layout):
@@ -143,6 +148,36 @@ def test_variance_below_threshold_fails(s3_hook, layout):
     assert checks["cumulative_explained_variance"]["observed"] == pytest.approx(achieved)
     png = read_bytes(s3_hook, f"{layout.plots_uri}/explained_variance.png")  # evidence kept on failure
     assert png.startswith(PNG_SIGNATURE)
+
+
+def _rotate_vectors(run) -> None:
+    """Publish the vectors in a wrong basis: the same top-k subspace, rotated (what the report claims
+    for each component is then no longer what the vectors carry)."""
+    rotation, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(K, K)))
+    for row in run.pca:
+        row["pca"] = (np.asarray(row["pca"]) @ rotation).astype(np.float32).tolist()
+
+
+def _inflate_reported_variance(run) -> None:
+    """Report more variance than the vectors carry (like Spark ML's wrong SVD, in reverse)."""
+    run.pca_report["explained_variance"] = [ratio * 1.01 for ratio in run.pca_report["explained_variance"]]
+
+
+def _drop_leading_component(run) -> None:
+    """Vectors without the leading component (columns shifted left, a zero column appended) under the
+    report of components 1..k: true principal axes, but not the ones the report describes."""
+    for row in run.pca:
+        row["pca"] = row["pca"][1:] + [0.0]
+
+
+@pytest.mark.parametrize("corrupt", [_rotate_vectors, _inflate_reported_variance, _drop_leading_component])
+def test_wrong_basis_or_variance_fails(s3_hook, layout, corrupt):
+    run = consistent_run()
+    corrupt(run)
+    failed, checks = _failing(s3_hook, layout, run, threshold=0.01)
+    assert failed == {"pca_variance_matches_report"}
+    observed = checks["pca_variance_matches_report"]["observed"]
+    assert max(observed["max_variance_error"], observed["max_cross_covariance"]) > 1e-3
 
 
 def test_missing_pca_output_fails_without_crashing(s3_hook, layout):

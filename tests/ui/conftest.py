@@ -60,7 +60,9 @@ def _wait_until_ready(process: subprocess.Popen, output: Path, base_url: str) ->
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the launcher exited with {process.returncode}:\n{output.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"the launcher exited with {process.returncode}:\n{output.read_text()[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(f"{base_url}/api/v2/monitor/health", timeout=5) as answer:
                 if answer.status == 200:
@@ -79,7 +81,7 @@ def _startup_line(output: Path, pattern: str) -> re.Match:
 
 @pytest.fixture(scope="module")
 def launcher():
-    """``make airflow-ui`` on a free port with a throwaway Airflow home; stopped like Ctrl-C after the module."""
+    """``make airflow-ui`` on a free port with a throwaway Airflow home; stopped like Ctrl-C afterwards."""
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} not installed (`make test` installs Debian's chromium package)")
     workdir = Path(tempfile.mkdtemp(prefix="fruits-ui-test-"))
