@@ -37,17 +37,15 @@ def test_an_empty_plan_still_has_a_cost_table():
 
 
 def test_plan_table_lists_every_count():
-    plan = {"total_found": 10, "already_processed": 4, "selected": 5, "deferred": 1,
+    plan = {"total_found": 10, "unchanged_featurized": 4, "selected": 5, "deferred": 1,
+            "quarantined_without_featurize": 0, "deleted": 2, "dropped_rows": 2, "kept_partitions": 1,
+            "carried_partitions": 0, "changes": True, "full_reprocess": False, "based_on": "scheduled-1",
             "input_list_uri": "s3://b/out/runs/r/input_list.txt"}
-    text = plan_table(plan, full_reprocess=False)
-    assert text.splitlines() == [
-        "Input plan",
-        "  found              10 objects under the input prefix",
-        "  already processed  4",
-        "  selected           5 (this run)",
-        "  deferred           1 (over max_images: next run)",
-        "  input list         s3://b/out/runs/r/input_list.txt",
-    ]
+    lines = plan_table(plan).splitlines()
+    assert lines[0] == "Input plan against snapshot scheduled-1"
+    assert "  selected          5 new or changed (this run)" in lines
+    assert "  deferred          1 (over max_images: next run)" in lines
+    assert max(len(line) for line in lines) <= MAX_LINE
 
 
 def test_step_progress_compares_elapsed_with_the_estimate():
