@@ -38,8 +38,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import DAG, chain
+from airflow.sdk import DAG, CronTriggerTimetable, chain
 
 from fruits_emr.config import AWS_CONN_ID, EnvDefaults
 from fruits_emr.links import RunFolderLink
@@ -79,8 +78,10 @@ with DAG(
     description="Fruit photos -> MobileNetV2 features -> PCA on a short-lived EMR cluster; "
     "validated, then published as latest.json.",
     doc_md=__doc__,
-    schedule=DEPLOYMENT.schedule,
-    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
+    # No start_date: with one, catchup=False still runs the latest passed 01:30 the moment the DAG is
+    # first unpaused; without one, run_immediately=False makes the first run the next 01:30.
+    schedule=CronTriggerTimetable(DEPLOYMENT.schedule, timezone="UTC", run_immediately=False)
+    if DEPLOYMENT.schedule else None,
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=20),  # before the next nightly run; the idle timeout ends the cluster

@@ -11,9 +11,10 @@ import contextlib
 import html
 import mimetypes
 import threading
+from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from local_emr.server import HOST
@@ -39,7 +40,7 @@ def _folder_page(s3: Any, bucket: str, prefix: str) -> str:
 
 def _handler(s3: Any) -> type[BaseHTTPRequestHandler]:
     class S3BrowserHandler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             bucket, _, key = unquote(urlsplit(self.path).path).lstrip("/").partition("/")
             try:
                 if not bucket:
@@ -66,7 +67,7 @@ def _handler(s3: Any) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # one line per request on the launcher's console otherwise
 
     return S3BrowserHandler

@@ -71,7 +71,7 @@ class CostEstimate:
             f" ({'spot' if self.shape.use_spot else 'on-demand'} core)",
             "executor_vcpus": self.shape.executor_vcpus,
             # seconds, not hours: a small run's compute time rounds to 0 hours
-            "compute_s": round(self.compute_hours * 3600, 1),
+            "compute_s": float(f"{self.compute_hours * 3600:.3g}"),
             "billed_minutes": round(self.billed_hours * 60),
             "eur_per_hour": round(self.eur_per_hour, 4),
             "estimated_eur": round(self.eur, 4),

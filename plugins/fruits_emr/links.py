@@ -15,10 +15,11 @@ from airflow.sdk import BaseOperatorLink
 
 from fruits_emr.layout import RunLayout, folder_prefix, split_s3_uri
 
-# The S3 console's own address of a folder (what its address bar shows when one browses to the folder):
-# bucket in the path, region and key prefix as query parameters. The console is not an API, so AWS
-# documents no format; if it changes, the link opens the bucket's root and the run is unaffected.
-S3_CONSOLE_FOLDER = "https://s3.console.aws.amazon.com/s3/buckets/{bucket}?region={region}&prefix={prefix}"
+# The S3 console's address of a folder, in the form the Amazon provider's own S3 links use
+# (airflow.providers.amazon.aws.links.emr.EmrServerlessS3LogsLink): bucket in the path, region and key
+# prefix as query parameters. The console is not an API and AWS documents no format for it; if it
+# changes, the link opens the bucket instead and the run is unaffected.
+S3_CONSOLE_FOLDER = "https://console.aws.amazon.com/s3/buckets/{bucket}?region={region}&prefix={prefix}"
 
 
 def run_folder_url(layout: RunLayout, region: str, s3_browser_url: str | None) -> str:

@@ -22,7 +22,9 @@ def table(title: str, rows: Rows) -> str:
 
 
 def duration(seconds: float) -> str:
-    """``42 s``, ``3.5 min``, ``2 h 05 min``: small runs never show as 0."""
+    """``0.4 s``, ``42 s``, ``3.5 min``, ``2 h 05 min``: a small run's time never shows as 0."""
+    if seconds < 0.1:
+        return "under 0.1 s"
     if seconds < 10:
         return f"{seconds:.1f} s"
     if seconds < 60:
@@ -71,10 +73,10 @@ def cost_table(estimate: CostEstimate, budget_eur: float) -> str:
         ("images", estimate.images),
         ("cluster", f"1x {shape.primary_type} + {shape.core_count}x {shape.core_type} "
                     f"({'Spot' if shape.use_spot else 'on-demand'} core nodes, "
-                    f"{shape.executor_vcpus} vCPUs in executors)"),
+                    f"{shape.executor_vcpus} executor vCPUs)"),
         ("compute time", f"{duration(compute_s)} at {estimate.images_per_vcpu_s:g} images/s per vCPU"),
-        ("billed time", f"{duration(estimate.billed_hours * 3600)} (cluster start-up + compute, "
-                        "rounded up to whole minutes)"),
+        ("billed time", (f"{duration(estimate.billed_hours * 3600)} (cluster start-up + compute, "
+                         "rounded up to whole minutes)")),
         ("cluster price", f"{estimate.eur_per_hour:.3f} EUR/hour"
                           + (f" (Spot discount {estimate.spot_discount:.0%})" if shape.use_spot else "")),
         ("prices", "eu-west-3, billed per second; sources and date in fruits_emr/cost.py"),
@@ -87,14 +89,12 @@ def step_progress(name: str, state: str, elapsed_s: float | None, expected_s: fl
     if elapsed_s is not None:
         line += f" for {duration(elapsed_s)}"
     if expected_s is not None:
-        line += f" (estimate: {duration(expected_s)} of compute)"
+        line += f" (estimate: {duration(expected_s)} of compute after Spark's start-up)"
     return line
 
 
-def _check_line(check: dict) -> tuple[str, str]:
-    verdict = "ok" if check["passed"] else "FAILED"
-    detail = "" if check["passed"] else f": observed {check['observed']!r}, expected {check['expected']!r}"
-    return check["name"], verdict + detail
+def _failed_check(check: dict) -> tuple[str, str]:
+    return "FAILED", f"{check['name']}: observed {check['observed']!r}, expected {check['expected']!r}"
 
 
 def validation_table(report: dict) -> str:
@@ -104,14 +104,14 @@ def validation_table(report: dict) -> str:
     passed = sum(check["passed"] for check in report["checks"])
     verdict = "PASSED" if report["passed"] else f"FAILED ({', '.join(report['failed_checks'])})"
     return table(f"Validation of run {report['run_key']}: {verdict}", [
-        ("images", f"{counts['images']} planned, {counts['featurized']} featurized, "
-                   f"{counts['quarantined']} quarantined"),
+        ("images", (f"{counts['images']} planned, {counts['featurized']} featurized, "
+                    f"{counts['quarantined']} quarantined")),
         ("quarantine reasons", {r: n for r, n in (counts.get("quarantine_by_reason") or {}).items() if n}
          or "none"),
         ("explained variance", f"{percent(report['cumulative_explained_variance'])} with k={report['k']}"),
         ("storage", f"features {storage['features_bytes']} B -> PCA {storage['pca_bytes']} B"
                     + (f" ({ratio}x smaller)" if ratio else "")),
         ("checks", f"{passed} of {len(report['checks'])} passed"),
-        *(_check_line(check) for check in report["checks"]),
+        *(_failed_check(check) for check in report["checks"] if not check["passed"]),
         ("plots", ", ".join(report["plots"]) or "none"),
     ])

@@ -40,7 +40,7 @@ def dag_params() -> dict[str, Param]:
             type="string",
             pattern=PREFIX_PATTERN,
             title="Output prefix",
-            description="Where runs/, latest.json, the manifest, artifacts and EMR logs go; must not "
+            description="Where runs/, latest.json (the published snapshot), artifacts and EMR logs go; must not "
             "contain the input prefix or be inside it. " + _PREFIX_FORMAT.format(example="fruits/features"),
         ),
         "max_images": Param(
@@ -49,8 +49,8 @@ def dag_params() -> dict[str, Param]:
             minimum=1,
             maximum=MAX_IMAGES_LIMIT,
             title="Max images",
-            description=f"1 to {MAX_IMAGES_LIMIT:,}. At most this many new images are processed; the rest "
-            "wait for the next run.",
+            description=f"1 to {MAX_IMAGES_LIMIT:,}. At most this many new or changed images are featurized; "
+            "the rest wait for the next run.",
         ),
         "k": Param(
             50,
@@ -103,7 +103,7 @@ def dag_params() -> dict[str, Param]:
             False,
             type=SWITCH,
             title="Full reprocess",
-            description="Ignore the manifest of processed images and featurize everything again.",
+            description="Plan as if nothing was published: featurize every image again.",
         ),
         "publish": Param(
             True,

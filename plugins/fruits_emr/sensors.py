@@ -16,7 +16,7 @@ default_deferrable`` and wait in the triggerer, which skips this diagnosis.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -58,7 +58,7 @@ class DiagnosingEmrStepSensor(EmrStepSensor):
         response = super().get_emr_response(context)
         status = response.get("Step", {}).get("Status", {})
         started = status.get("Timeline", {}).get("StartDateTime")
-        elapsed_s = (datetime.now(timezone.utc) - started).total_seconds() if started else None
+        elapsed_s = (datetime.now(UTC) - started).total_seconds() if started else None
         expected_s = float(self.expected_s) if self.expected_s is not None else None
         self.log.info("%s", step_progress(response["Step"].get("Name", self.step_id), status.get("State"),
                                           elapsed_s, expected_s))

@@ -136,10 +136,10 @@ def publish(cfg: dict) -> dict:
     layout = _run_layout(cfg)
     _link_run_folder(cfg, layout)
     if not cfg["publish"]:
+        log.info("publish is off for this run: latest.json is unchanged; the run's outputs stay in %s",
+                 layout.run_uri)
         # Skipped, not succeeded: a skipped task emits no event for the latest-features asset.
-        raise AirflowSkipException(
-            f"publish is off for this run: latest.json is unchanged; the run's outputs: {layout.run_uri}"
-        )
+        raise AirflowSkipException("publish is off for this run")
     published = publish_run(_s3_hook(), layout, context["run_id"])
     context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri,
                                                        "run_uri": layout.run_uri}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 from airflow.sdk.exceptions import AirflowException
@@ -168,11 +169,13 @@ def test_plan_step_reuse_keeps_the_order():
     assert plan_step_reuse(STEPS, {}) == ([None, None], STEPS)
 
 
-def test_sensor_completes_and_takes_its_timeout_from_upstream(emr_client):
+def test_sensor_completes_and_takes_its_timeout_from_upstream(emr_client, capsys):
     cluster_id = create().execute(context())
     step_id, _ = add_steps(cluster_id).execute(context())
-    watcher = sensor(cluster_id, step_id, timeout_s="5400")
+    watcher = sensor(cluster_id, step_id, timeout_s="5400", expected_s="30")
     assert watcher.poke(context()) is False  # moto: the first step is RUNNING
+    # the running time shows once EMR reports the step's start (moto's steps have none)
+    assert re.search(r"step RUNNING( for \S+ \S+)? \(estimate: 30 s of compute", capsys.readouterr().out)
     next(s for s in moto_cluster(cluster_id).steps if s.id == step_id).state = "COMPLETED"
     assert watcher.poke(context()) is True
     watcher.mode = "poke"

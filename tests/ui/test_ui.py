@@ -163,8 +163,10 @@ def test_real_run_without_publish_links_its_reports_and_summarizes_validation(la
     assert re.search(r"explained variance\s+\d+\.\d% with k=2", log_text)
     page.screenshot(path=SCREENSHOTS / "validation_summary.png")
 
+    page.get_by_role("link", name="Details", exact=True).click()  # the task's "Extra Links" are there
     link = page.get_by_role("link", name="Run reports and plots")
     url = link.get_attribute("href")
+    page.screenshot(path=SCREENSHOTS / "validate_extra_link.png")
     assert url.startswith(launcher.s3_browser_url) and "/runs/" in url
     page.goto(url)
     assert "validation.json" in page.inner_text("body") and "plots/" in page.inner_text("body")
