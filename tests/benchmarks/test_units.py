@@ -53,9 +53,11 @@ def test_interleaved_rounds_rotate_the_order_and_keep_every_measurement():
 
 
 def test_targets_verdicts_on_both_sides_of_each_bar():
-    met = check_targets({"featurize_vs_keras": 0.9, "storage_ratio": 30.0, "eur_per_million_images": 0.5})
+    met = check_targets({"featurize_vs_keras": 0.9, "storage_ratio": 30.0, "eur_per_million_images": 0.5,
+                         "pca_1m_s": 180.0})
     assert all(v["met"] for v in met.values())
-    missed = check_targets({"featurize_vs_keras": 0.89, "storage_ratio": 24.9, "eur_per_million_images": 0.51})
+    missed = check_targets({"featurize_vs_keras": 0.89, "storage_ratio": 24.9, "eur_per_million_images": 0.51,
+                            "pca_1m_s": 180.1})
     assert not any(v["met"] for v in missed.values())
     assert check_targets({})["storage_ratio"]["met"] is None
 
