@@ -1,4 +1,4 @@
-"""EUR per million images from the measured throughput, through the DAG's own cost model (``fruits_emr.cost``).
+"""EUR per million images from the measured throughput, through the DAG's cost model (``fruits_emr.cost``).
 
 Assumptions (also written into the results): images/s per vCPU = Spark steady-state images/s divided by
 the local task slots, because this machine's cores are themselves KVM vCPUs (``lscpu``: one thread per

@@ -14,17 +14,15 @@ import numpy as np
 from PIL import Image
 
 from fruits_spark.decode import Quarantine, decode_image
+from local_emr.paths import SHARED_SAMPLE
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_ROOT.parent / "shared"
-SAMPLE_DIR = SHARED_DIR / "fruits-sample"
 GENERATED_CLASSES = 5
 GENERATED_SIZE = 100  # pixels, like Fruits-360
 
 
 @dataclass(frozen=True)
 class ImageSet:
-    """The files every measurement runs on: ``root`` holds ``paths`` (sorted), ``real`` says where they came from."""
+    """The files every measurement runs on: ``root`` holds ``paths`` (sorted), ``real`` says their origin."""
 
     root: Path
     paths: list[Path]
@@ -33,11 +31,11 @@ class ImageSet:
     @property
     def description(self) -> str:
         if self.real:
-            return f"{len(self.paths)} real Fruits-360 images (100x100 JPEG) from ../shared/fruits-sample"
-        return f"{len(self.paths)} GENERATED images (../shared/fruits-sample absent): throughput only"
+            return f"{len(self.paths)} real Fruits-360 images (100x100 JPEG) from {SHARED_SAMPLE}"
+        return f"{len(self.paths)} GENERATED images ({SHARED_SAMPLE} absent): throughput only"
 
 
-def prepare_image_set(count: int, dest: Path, sample_dir: Path = SAMPLE_DIR) -> ImageSet:
+def prepare_image_set(count: int, dest: Path, sample_dir: Path = SHARED_SAMPLE) -> ImageSet:
     """Copy ``count`` evenly spread real images into ``dest``, or generate them when the sample is missing."""
     if count < 1:
         raise ValueError(f"need at least one image, got {count}")

@@ -53,7 +53,7 @@ def tune_batch_size(predict: Predictor, paths: list[Path], candidates: list[int]
 def compare_runtimes(model, paths: list[Path], batch_size: int, rounds: int, workdir: Path, threads: int,
                      runtimes: tuple[Runtime, ...] = RUNTIMES,
                      progress: Callable[[str], None] = print) -> dict[str, dict]:
-    """Build every runtime, time them interleaved, check agreement; a failing runtime is recorded, not fatal."""
+    """Build every runtime, time them interleaved, check agreement; a failing runtime is recorded only."""
     results: dict[str, dict] = {}
     predictors: dict[str, Predictor] = {}
     for runtime in runtimes:
@@ -77,7 +77,8 @@ def compare_runtimes(model, paths: list[Path], batch_size: int, rounds: int, wor
         seconds, features[name] = featurize_pass(predictors[name], paths, batch_size)
         return seconds
 
-    seconds = interleaved_rounds({name: (lambda name=name: timed(name)) for name in predictors}, rounds, progress)
+    runs = {name: (lambda name=name: timed(name)) for name in predictors}
+    seconds = interleaved_rounds(runs, rounds, progress)
     reference_rate = median_rate(len(paths), seconds[REFERENCE])
     for name, values in seconds.items():
         rate = median_rate(len(paths), values)

@@ -1,4 +1,5 @@
-"""Plain-language conclusions drawn from the measured results (computed, so they never contradict the numbers)."""
+"""Plain-language conclusions drawn from the measured results (computed, never contradicting them)."""
+
 from __future__ import annotations
 
 from benchmarks.inference import AGREEMENT_BAR
@@ -20,13 +21,15 @@ def backend_decision(runtimes: dict[str, dict]) -> str:
 
 def _accuracy_sentence(accuracy: dict) -> str:
     exact, spark_ml = accuracy["exact_pca_job"], accuracy["spark_ml_pca"]
-    return (f"On the {accuracy['rows']} real features (k={accuracy['k']}), the PCA job's explained variance is "
-            f"within {exact['explained_variance_ratio_error']:.1e} of numpy's SVD, its subspace within "
-            f"{exact['largest_principal_angle_rad']:.1e} rad and its projections within "
-            f"{exact['projection_error']:.1e} (of the first component's standard deviation); Spark ML's PCA on "
-            f"the same rows and machine keeps {spark_ml['total_explained_variance']:.4f} of the variance against "
-            f"numpy's {spark_ml['numpy_total_explained_variance']:.4f}, largest principal angle "
-            f"{spark_ml['largest_principal_angle_rad']:.2f} rad.")
+    return (
+        f"On the {accuracy['rows']} real features (k={accuracy['k']}), the PCA job's explained variance is "
+        f"within {exact['explained_variance_ratio_error']:.1e} of numpy's SVD, its subspace within "
+        f"{exact['largest_principal_angle_rad']:.1e} rad and its projections within "
+        f"{exact['projection_error']:.1e} (of the first component's standard deviation); Spark ML's PCA on "
+        f"the same rows and machine keeps {spark_ml['total_explained_variance']:.4f} of the variance against "
+        f"numpy's {spark_ml['numpy_total_explained_variance']:.4f}, largest principal angle "
+        f"{spark_ml['largest_principal_angle_rad']:.2f} rad."
+    )
 
 
 def _speed_sentences(scaling: dict, one_million_s: float | None) -> list[str]:
@@ -35,9 +38,11 @@ def _speed_sentences(scaling: dict, one_million_s: float | None) -> list[str]:
         lines.append("1M rows not measured this time (--pca-rows lacks 1000000).")
     else:
         exact = scaling["1000000"]["exact"]
-        lines.append(f"1M x 1280 rows: statistics + eigh {exact['fit_s']} s, projection {exact['project_s']} s: "
-                     f"pca_1m_s = {one_million_s} s (target <= 180 s), plus {exact['self_check_s']} s of "
-                     "self-checks (reading the output back, Summarizer pass).")
+        lines.append(
+            f"1M x 1280 rows: statistics + eigh {exact['fit_s']} s, projection {exact['project_s']} s: "
+            f"pca_1m_s = {one_million_s} s (target <= 180 s), plus {exact['self_check_s']} s of "
+            "self-checks (reading the output back, Summarizer pass)."
+        )
     for rows, result in scaling.items():
         if "spark_ml" in result:
             baseline, exact = result["spark_ml"]["fit_and_project_s"], result["exact"]["fit_and_project_s"]
@@ -48,12 +53,14 @@ def _speed_sentences(scaling: dict, one_million_s: float | None) -> list[str]:
 
 def _refit_sentence(refit: dict, scaling: dict) -> str:
     base = scaling[str(refit["base_rows"])]["exact"]
-    return (f"A refit with {refit['new_rows']} new rows on top of {refit['base_rows']} (statistics reused): "
-            f"{refit['refit_s']} s (saved statistics loaded in {refit['load_saved_stats_s']} s, new rows' "
-            f"statistics {refit['new_rows_stats_s']} s, combine + eigh {refit['combine_and_eigh_s']} s) against "
-            f"{base['fit_s']} s for a fit from scratch; projecting the new rows takes "
-            f"{refit['project_new_rows_s']} s, re-projecting all rows with the new basis one projection pass "
-            f"({base['project_s']} s at {refit['base_rows']} rows).")
+    return (
+        f"A refit with {refit['new_rows']} new rows on top of {refit['base_rows']} (statistics reused): "
+        f"{refit['refit_s']} s (saved statistics loaded in {refit['load_saved_stats_s']} s, new rows' "
+        f"statistics {refit['new_rows_stats_s']} s, combine + eigh {refit['combine_and_eigh_s']} s) against "
+        f"{base['fit_s']} s for a fit from scratch; projecting the new rows takes "
+        f"{refit['project_new_rows_s']} s, re-projecting all rows with the new basis one projection pass "
+        f"({base['project_s']} s at {refit['base_rows']} rows)."
+    )
 
 
 def pca_note(results: dict) -> str:
@@ -68,11 +75,13 @@ def pca_note(results: dict) -> str:
 def storage_note(storage: dict) -> str:
     """Where the PCA output's bytes go, from the what-if layouts."""
     what_if = storage["what_if"]
-    return (f"A float32 PCA row is {4 * storage['k']} bytes of incompressible floats while the 1280-d float32 "
-            f"features compress, and both files carry the path and label strings: the PCA column alone "
-            f"would give {what_if['pca_column_only_float32']['ratio']}x, float16 PCA values with path and label "
-            f"{what_if['pca_as_float16_with_path_label']['ratio']}x (the job's rows rewritten as-is by pyarrow, "
-            f"the baseline of these what-ifs: {what_if['pyarrow_rewrite_as_is']['ratio']}x).")
+    return (
+        f"A float32 PCA row is {4 * storage['k']} bytes of incompressible floats while the 1280-d float32 "
+        f"features compress, and both files carry the path and label strings: the PCA column alone "
+        f"would give {what_if['pca_column_only_float32']['ratio']}x, float16 PCA values with path and label "
+        f"{what_if['pca_as_float16_with_path_label']['ratio']}x (the job's rows rewritten as-is by pyarrow, "
+        f"the baseline of these what-ifs: {what_if['pyarrow_rewrite_as_is']['ratio']}x)."
+    )
 
 
 def interpret(results: dict) -> list[str]:
@@ -80,10 +89,11 @@ def interpret(results: dict) -> list[str]:
     spark = results["spark"]
     lines = [
         f"Spark steady state runs at {results['featurize_vs_keras']}x plain single-process Keras "
-        f"({results['spark_images_per_s']} vs {results['keras_images_per_s']} images/s, decode included in both; "
-        "the Spark time also covers listing, reading and writing Parquet).",
-        f"Broadcasting the weights is {results['broadcast_vs_naive']}x faster than reloading them from storage "
-        f"for every batch ({results['naive_images_per_s']} images/s naive, batch {spark['batch_size']}).",
+        f"({results['spark_images_per_s']} vs {results['keras_images_per_s']} images/s, "
+        "decode included in both; the Spark time also covers listing, reading and writing Parquet).",
+        f"Broadcasting the weights is {results['broadcast_vs_naive']}x faster than reloading them from "
+        f"storage for every batch ({results['naive_images_per_s']} images/s naive, "
+        f"batch {spark['batch_size']}).",
         f"PCA to k={results['storage']['k']} keeps {results['storage']['total_explained_variance']:.1%} "
         "of the variance of the real features "
         f"and cuts storage {results['storage_ratio']}x.",
@@ -92,12 +102,18 @@ def interpret(results: dict) -> list[str]:
         f"{results['eur_per_million_images']} EUR of marginal cluster time on Spot core nodes "
         f"({results['cost']['eur_per_million_images_on_demand']} EUR on demand; "
         f"{results['cost']['one_million_run_eur']} EUR for a one-off 1M-image run including provisioning).",
-        *(f"With the job's --backend {name}, the same model gives {cost['eur_per_million_images']} EUR per "
-          "million images." for name, cost in results["cost_by_backend"].items()),
+        *(
+            f"With the job's --backend {name}, the same model gives {cost['eur_per_million_images']} EUR per "
+            "million images."
+            for name, cost in results["cost_by_backend"].items()
+        ),
         backend_decision(results["runtimes"]),
-        *(f"In the Spark job, --backend {name.removeprefix('backend_')} runs at {rate} images/s, "
-          f"{rate / spark['spark_images_per_s']:.2f}x the default Keras backend in the same rounds."
-          for name, rate in spark["images_per_s_by_provider"].items() if name.startswith("backend_")),
+        *(
+            f"In the Spark job, --backend {name.removeprefix('backend_')} runs at {rate} images/s, "
+            f"{rate / spark['spark_images_per_s']:.2f}x the default Keras backend in the same rounds."
+            for name, rate in spark["images_per_s_by_provider"].items()
+            if name.startswith("backend_")
+        ),
         "The machine is shared with other engineers' jobs (see the load averages): absolute rates are noisy, "
         "ratios measured in the same interleaved rounds are the numbers to trust.",
     ]

@@ -1,4 +1,4 @@
-"""The PCA part of the benchmarks, runnable inside ``make bench`` or alone (``python -m benchmarks.run --only pca``).
+"""The PCA part of the benchmarks, run by ``make bench`` or alone (``python -m benchmarks.run --only pca``).
 
 ``measure_pca`` returns the results keys of the PCA part: accuracy and storage on the real features, the
 scaling curve (exact job at every size, Spark ML's PCA at the sizes it can do in reasonable time), the
@@ -26,8 +26,15 @@ def _load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def measure_pca(spark: SparkSession, features_dir: str, row_counts: list[int], spark_ml_rows: list[int], k: int,
-                workdir: Path, progress: Callable[[str], None] = print) -> dict:
+def measure_pca(
+    spark: SparkSession,
+    features_dir: str,
+    row_counts: list[int],
+    spark_ml_rows: list[int],
+    k: int,
+    workdir: Path,
+    progress: Callable[[str], None] = print,
+) -> dict:
     """Every PCA measurement; ``features_dir`` holds the featurize job's output for the real images."""
     wall = stopwatch()
     started = {"date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

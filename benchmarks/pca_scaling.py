@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import SparkSession, functions as F
 
 from benchmarks.pca_accuracy import errors_against_numpy
 from benchmarks.spark_ml_pca import spark_ml_pca
@@ -28,9 +27,11 @@ from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats,
 FEATURE_DIM = 1280
 PCA_K = 50
 REFIT_NEW_ROWS = 10_000
-SYNTHETIC_INPUT = ("synthetic 1280-d float32 rows, uniform pseudo-random in [0, 6) from Spark SQL's "
-                   "xxhash64(row id, column), written as Parquet in the featurize job's format (about 5 GB per "
-                   "million rows) and read back by the job with spark.read.parquet")
+SYNTHETIC_INPUT = (
+    "synthetic 1280-d float32 rows, uniform pseudo-random in [0, 6) from Spark SQL's "
+    "xxhash64(row id, column), written as Parquet in the featurize job's format (about 5 GB per "
+    "million rows) and read back by the job with spark.read.parquet"
+)
 
 
 def write_synthetic_features(spark: SparkSession, rows: int, dest: Path, first_id: int = 0) -> None:
@@ -101,7 +102,9 @@ def _rows_by_path(spark: SparkSession, uri: str, column: str) -> dict[str, list[
     return {row.path: row[column] for row in spark.read.parquet(uri).select("path", column).collect()}
 
 
-def pca_on_real_features(spark: SparkSession, features_dir: str, workdir: Path, k: int = PCA_K) -> tuple[dict, dict]:
+def pca_on_real_features(
+    spark: SparkSession, features_dir: str, workdir: Path, k: int = PCA_K
+) -> tuple[dict, dict]:
     """The job and Spark ML's PCA on the real features: (storage summary, accuracy of each against numpy)."""
     output = workdir / "pca_real"
     args = PcaArgs(input=features_dir, output=str(output), k=k, model_output=str(workdir / "pca_real_model"))
@@ -111,10 +114,17 @@ def pca_on_real_features(spark: SparkSession, features_dir: str, workdir: Path, 
     paths = sorted(features)
     rows = np.asarray([features[p] for p in paths], dtype=np.float32)
     model = load_model(spark, args.model_uri)
-    exact = errors_against_numpy(rows, report["explained_variance"], report["total_variance"], model.components,
-                                 np.asarray([projected[p] for p in paths], dtype=np.float64))
+    exact = errors_against_numpy(
+        rows,
+        report["explained_variance"],
+        report["total_variance"],
+        model.components,
+        np.asarray([projected[p] for p in paths], dtype=np.float64),
+    )
     baseline = spark_ml_pca(spark, features_dir, k, str(workdir / "spark_ml_real"))
-    spark_ml = errors_against_numpy(rows, baseline["explained_variance_ratio"], None, baseline["components"], None)
+    spark_ml = errors_against_numpy(
+        rows, baseline["explained_variance_ratio"], None, baseline["components"], None
+    )
     storage = {key: report[key] for key in ("images", "k", "features_bytes", "pca_bytes", "storage_ratio",
                                             "total_explained_variance", "fit_s")}
     accuracy = {"rows": len(paths), "k": k, "exact_pca_job": exact, "spark_ml_pca": spark_ml}

@@ -1,4 +1,4 @@
-"""Model strategies the benchmark plugs into the featurize job's seam (``fruits_spark.model.ProviderFactory``).
+"""Model strategies the benchmark plugs into the featurize job's seam (``model.ProviderFactory``).
 
 ``NaiveReloadProvider`` is the baseline behind the original notebook's "broadcast is ~6x faster" claim:
 no broadcast and no per-worker cache - for EVERY Arrow batch the worker reads the weights file from
@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fruits_spark.model import Embedder, build_mobilenet_v2, configure_tf_threads, keras_embedder
+from fruits_spark.mobilenet import build_mobilenet_v2
+from fruits_spark.model import Embedder, configure_tf_threads, keras_embedder
 
 
 @dataclass(frozen=True)
@@ -28,5 +29,5 @@ class NaiveReloadProvider:
 
 
 def naive_reload_factory(weights_path: Path):
-    """A ``ProviderFactory`` ignoring the driver's loaded weights: workers reload ``weights_path`` per batch."""
+    """A ``ProviderFactory`` ignoring the driver's weights: workers reload ``weights_path`` each batch."""
     return lambda spark, weights, tf_threads: NaiveReloadProvider(str(weights_path), tf_threads)

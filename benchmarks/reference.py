@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.images import SHARED_DIR
-from fruits_spark.model import build_mobilenet_v2
+from fruits_spark.mobilenet import build_mobilenet_v2
+from local_emr.paths import SHARED_WEIGHTS
 
-REAL_WEIGHTS = SHARED_DIR / "models" / "mobilenet_v2_1.0_224_no_top.weights.h5"
 RANDOM_SEED = 1234
 
 
@@ -29,11 +28,11 @@ class Reference:
     def description(self) -> str:
         if self.real_weights:
             return f"real ImageNet weights {self.weights_path.name}"
-        return f"SEEDED RANDOM weights (real weights absent at {REAL_WEIGHTS}): throughput only"
+        return f"SEEDED RANDOM weights (real weights absent at {SHARED_WEIGHTS}): throughput only"
 
 
-def load_reference(workdir: Path, weights_path: Path = REAL_WEIGHTS) -> Reference:
-    """Build MobileNetV2 (no top, avg pooling) with the real weights, or seeded random ones saved in ``workdir``."""
+def load_reference(workdir: Path, weights_path: Path = SHARED_WEIGHTS) -> Reference:
+    """MobileNetV2 (no top, avg pooling) with the real weights, or seeded random ones saved in ``workdir``."""
     import keras
 
     if weights_path.is_file():

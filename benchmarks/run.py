@@ -47,8 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=1024, help="N images for every throughput measurement")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the runtime comparison")
-    parser.add_argument("--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers")
-    parser.add_argument("--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try")
+    parser.add_argument(
+        "--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers"
+    )
+    parser.add_argument(
+        "--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try"
+    )
     parser.add_argument("--tuning-images", type=int, default=128, help="images used to tune the batch size")
     parser.add_argument("--runtimes", default=",".join(r.name for r in RUNTIMES),
                         help=f"runtimes to compare ({REFERENCE} is always included)")
@@ -59,7 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pca-k", type=int, default=PCA_K, help="PCA components for the storage ratio")
     parser.add_argument("--only", choices=["pca"], help="run only this part and merge it into the existing "
                                                         "results.json/RESULTS.md of --output-dir")
-    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where results.json/RESULTS.md go")
+    parser.add_argument(
+        "--output-dir", type=Path, default=OUTPUT_DIR, help="where results.json/RESULTS.md go"
+    )
     return parser.parse_args(argv)
 
 
@@ -105,9 +111,12 @@ def main(argv: list[str] | None = None) -> dict:
         reference = load_reference(work)
         progress(f"[2/6] reference model: {reference.description}; tuning the Keras batch size")
         keras_predict = runtimes[0].build(reference.model, work, cores)
-        batch_size, tuning = tune_batch_size(keras_predict, images.paths[:args.tuning_images], args.batch_sizes,
-                                             args.rounds, progress)
-        progress(f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} on {len(images.paths)} images")
+        batch_size, tuning = tune_batch_size(
+            keras_predict, images.paths[: args.tuning_images], args.batch_sizes, args.rounds, progress
+        )
+        progress(
+            f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} on {len(images.paths)} images"
+        )
         compared = compare_runtimes(reference.model, images.paths, batch_size, args.rounds, work, cores,
                                     runtimes, progress)
         progress("[4/6] Spark featurize job: session, cold run, then broadcast vs naive rounds")
@@ -116,8 +125,15 @@ def main(argv: list[str] | None = None) -> dict:
             spark_results = measure_spark(spark, session_s, images, reference.weights_path, batch_size,
                                           args.spark_rounds, work / "spark", progress=progress)
             progress("[5/6] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
-            pca = measure_pca(spark, spark_results["features_dir"], args.pca_rows, args.spark_ml_rows, args.pca_k,
-                              work / "pca", progress)
+            pca = measure_pca(
+                spark,
+                spark_results["features_dir"],
+                args.pca_rows,
+                args.spark_ml_rows,
+                args.pca_k,
+                work / "pca",
+                progress,
+            )
         finally:
             spark.stop()
     cost = cost_summary(spark_results["spark_images_per_s"], cores)

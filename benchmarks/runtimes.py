@@ -97,7 +97,8 @@ REFERENCE = "keras"
 # Conversion paths tried while building this benchmark that did not work (kept in the results for the record).
 CONVERSION_NOTES = (
     "TFLite via tf.lite.TFLiteConverter.from_concrete_functions on a tf.function wrapping the Keras 3 model: "
-    "the weights stay resource variables; LiteRT then gives NaN features (XNNPACK) or fails in READ_VARIABLE. "
+    "the weights stay resource variables; LiteRT then gives NaN features (XNNPACK) or fails in "
+    "READ_VARIABLE. "
     "Keras' model.export(format='litert') (SavedModel -> TFLiteConverter) freezes them and works.",
     "OpenVINO via Keras' model.export(format='openvino'): needs scipy (not installed); "
     "OpenVINO reads the ONNX export instead.",

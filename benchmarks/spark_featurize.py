@@ -16,18 +16,19 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from benchmarks.images import REPO_ROOT, ImageSet
+from benchmarks.images import ImageSet
 from benchmarks.providers import naive_reload_factory
 from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
 from fruits_spark.backends import BACKENDS, KERAS
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
 from fruits_spark.model import ProviderFactory
+from local_emr.paths import REPO_ROOT
 
 WORKER_PATHS = (REPO_ROOT / "plugins", REPO_ROOT / "spark_jobs", REPO_ROOT)
 
 
 def start_session(cores: int, driver_memory: str = "4g") -> tuple[SparkSession, float]:
-    """A local SparkSession whose Python workers can import ``fruits_spark`` and ``benchmarks``, and its start time."""
+    """A local SparkSession whose Python workers import ``fruits_spark`` and ``benchmarks``, + start time."""
     elapsed = stopwatch()
     inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([*map(str, WORKER_PATHS), *inherited]))
@@ -46,17 +47,20 @@ def start_session(cores: int, driver_memory: str = "4g") -> tuple[SparkSession, 
 
 def featurize_once(spark: SparkSession, images: ImageSet, weights: Path, out: Path, batch_size: int,
                    factory: ProviderFactory | None = None, backend: str = KERAS) -> dict:
-    """One featurize job run over ``images`` into ``out`` with ``backend`` (or ``factory``); the job's report."""
-    args = FeaturizeArgs(input=str(images.root), output=str(out / "features"), quarantine=str(out / "quarantine"),
-                         weights=str(weights), batch_size=batch_size, backend=backend)
+    """A featurize job run over ``images`` into ``out`` with ``backend`` (or ``factory``): its report."""
+    args = FeaturizeArgs(input=str(images.root), output=str(out / "features"),
+                         quarantine=str(out / "quarantine"), weights=str(weights), batch_size=batch_size,
+                         backend=backend)
     report = run_featurize(spark, args, provider_factory=factory)
     if report["featurized"] != len(images.paths):
-        raise RuntimeError(f"featurize job featurized {report['featurized']} of {len(images.paths)} images: {report}")
+        raise RuntimeError(f"featurize job featurized {report['featurized']} of {len(images.paths)} images: "
+                           f"{report}")
     return report
 
 
-def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet, weights: Path, batch_size: int,
-                  rounds: int, workdir: Path, progress: Callable[[str], None] = print) -> dict:
+def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet, weights: Path,
+                  batch_size: int, rounds: int, workdir: Path,
+                  progress: Callable[[str], None] = print) -> dict:
     """Startup, steady-state throughput of broadcast Keras, naive reload and every other backend."""
     first = featurize_once(spark, images, weights, workdir / "first", batch_size)
     progress(f"  first (cold) run: model load {first['model_load_s']} s, featurize {first['featurize_s']} s")
@@ -65,16 +69,19 @@ def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet,
 
     def timed(name: str) -> float:
         factory, backend = variants[name]
-        return featurize_once(spark, images, weights, workdir / name, batch_size, factory, backend)["featurize_s"]
+        report = featurize_once(spark, images, weights, workdir / name, batch_size, factory, backend)
+        return report["featurize_s"]
 
-    seconds = interleaved_rounds({name: (lambda name=name: timed(name)) for name in variants}, rounds, progress)
+    runs = {name: (lambda name=name: timed(name)) for name in variants}
+    seconds = interleaved_rounds(runs, rounds, progress)
     rates = {name: median_rate(len(images.paths), values) for name, values in seconds.items()}
     steady_s = len(images.paths) / rates["broadcast"]
     return {
         "spark_images_per_s": round(rates["broadcast"], 2),
         "naive_images_per_s": round(rates["naive"], 2),
         "broadcast_vs_naive": round(rates["broadcast"] / rates["naive"], 3),
-        "spark_startup_s": round(session_start_s + first["model_load_s"] + first["featurize_s"] - steady_s, 2),
+        "spark_startup_s": round(
+            session_start_s + first["model_load_s"] + first["featurize_s"] - steady_s, 2),
         "spark_startup_parts": {"session_start_s": round(session_start_s, 2),
                                 "driver_model_load_s": first["model_load_s"],
                                 "first_run_featurize_s": first["featurize_s"],

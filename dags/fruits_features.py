@@ -1,40 +1,60 @@
 """
 ### fruits_features: fruit photos -> MobileNetV2 features -> PCA, on a short-lived EMR cluster
 
-Nightly, and on demand from the trigger form. Each run:
+This is the pipeline's one step-by-step description (the README and docs/ARCHITECTURE.md link here).
+Each run publishes a **snapshot** of the whole image collection: every object under the input prefix
+once, featurized (1280-d features + k-d PCA vector, all in one PCA basis) or quarantined with a reason.
 
-1. **check_config**: validates the Params and the deployment settings (EU region only, bucket,
-   prefixes, budget) before any AWS call;
-2. **plan_inputs**: lists the photos not yet processed (a manifest of processed keys; `full_reprocess`
-   ignores it), caps them at `max_images` and writes the run's input list;
-3. **estimate_cost**: the cost guard; refuses the run when the estimate is above `budget_eur`;
-4. **should_start_cluster**: stops the run cleanly on `dry_run` or when there is nothing new;
-5. **upload_artifacts** (content-addressed) and **build_job_flow**, then **create_cluster**,
-   **add_steps**, **wait_featurize**, **wait_pca** on EMR;
-6. **validate** the outputs (counts, dimensions, explained variance; report + plots) and **publish**
-   the run as `latest.json` (the `fruits_features_latest` asset) only when valid.
+1. **check_config**: the Params and deployment settings (EU region only, bucket, prefixes, budget,
+   instance types, job bundle), before any AWS call.
+2. **plan_inputs**: lists the input prefix (key, ETag, size) and compares it with the published
+   snapshot's catalogue: new and changed images (and earlier deferred ones) are this run's input list,
+   capped at `max_images`; unchanged ones are reused as they are; deleted or replaced images leave the
+   snapshot; keys Hadoop would mangle and files above the size limit are quarantined here. Refuses a
+   snapshot that could not hold `k` images. `full_reprocess` plans as if nothing was published.
+3. **estimate_cost**: the cost guard; refuses the run when the estimate is above `budget_eur`.
+4. **should_start_cluster**: stops cleanly, without a cluster, on `dry_run` or when the snapshot would
+   not change.
+5. **upload_artifacts** (content-addressed) and **build_job_flow**, then **create_cluster** (adopts the
+   run's cluster on a retry), **add_steps** (reuses steps already added), **wait_featurize**,
+   **wait_pca**. The featurize step embeds the input list (weights broadcast once) and quarantines
+   unusable files; the PCA step builds this run's feature partition (new rows + rows that partitions
+   which lost images still hold), reuses earlier partitions' statistics, fits ONE exact PCA (numpy
+   `eigh` of the combined covariance) and projects every image of the snapshot.
+6. **validate**: the snapshot accounts for every listed object exactly once, dimensions, finite values,
+   the explained variance against `min_explained_variance`, and the published vectors' variances
+   recomputed against the report; writes the catalogue, `validation.json` and plots.
+7. **publish**: ONE conditional write of `latest.json` (the `fruits_features_latest` asset) commits the
+   snapshot; refused if another run published since this one was planned. Skipped when `publish` is off.
+8. **cleanup**: retention deletes superseded runs and EMR logs older than `FRUITS_EMR_RETENTION_DAYS`.
 
-**terminate_cluster** is a teardown: it runs whatever happened once the cluster exists, and a failed
-step still fails the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`.
-Deployment settings: `FRUITS_EMR_BUCKET`, `FRUITS_EMR_WEIGHTS`, `FRUITS_EMR_POKE_INTERVAL`; AWS access
-and region come from the `aws_default` connection.
+**terminate_cluster** is a teardown: it runs whatever happened once the job flow is built, terminates
+the run's clusters by id and by tag (deployment id + idempotency token), and a failed step still fails
+the run. Outputs: `s3://$FRUITS_EMR_BUCKET/<output_prefix>/runs/<run key>/`. The deployment settings
+(`FRUITS_EMR_*` environment variables, among them the schedule `FRUITS_EMR_SCHEDULE`) are listed in the
+README; AWS access and region come from the `aws_default` connection.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.sdk import DAG, chain
 
 from fruits_emr.config import AWS_CONN_ID, EnvDefaults
-from fruits_emr.operators import AdoptingEmrCreateJobFlowOperator, IdempotentEmrAddStepsOperator
+from fruits_emr.links import RunFolderLink
+from fruits_emr.operators import (
+    AdoptingEmrCreateJobFlowOperator,
+    IdempotentEmrAddStepsOperator,
+    RunClustersTerminateOperator,
+)
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.steps import FEATURIZE_STEP, PCA_STEP
 from fruits_emr.tasks import (
     build_job_flow,
     check_config,
+    cleanup,
     estimate_cost,
     plan_inputs,
     publish,
@@ -43,19 +63,31 @@ from fruits_emr.tasks import (
     validate,
 )
 
-POKE_INTERVAL_S = EnvDefaults.from_env().poke_interval_s
-RETRY_SAFELY = {"retries": 2, "retry_delay": timedelta(seconds=30)}
+DEPLOYMENT = EnvDefaults.from_env()
+# Every task is idempotent (content-hashed uploads, cluster adoption by tag, step reuse, run-scoped
+# outputs), so each retries transient errors with back-off; permanent failures (fruits_emr.failures)
+# are never retried.
+RETRIES = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 with DAG(
     dag_id="fruits_features",
+    description="Fruit photos -> MobileNetV2 features -> PCA on a short-lived EMR cluster; "
+    "validated, then published as latest.json.",
     doc_md=__doc__,
-    schedule="30 1 * * *",
+    schedule=DEPLOYMENT.schedule,
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=timedelta(hours=20),  # before the next nightly run; the idle timeout ends the cluster
+    max_consecutive_failed_dag_runs=3,  # a broken nightly is paused instead of starting paid clusters
     params=dag_params(),
     tags=["emr", "spark", "features", "fruits"],
-    default_args={"owner": "fruits-emr", "retries": 0},
+    default_args={"owner": "fruits-emr", **RETRIES},
 ) as dag:
     cfg = check_config()
     plan = plan_inputs(cfg)
@@ -69,7 +101,6 @@ with DAG(
         job_flow_overrides=spec["job_flow"],
         aws_conn_id=AWS_CONN_ID,
         emr_conn_id=None,
-        **RETRY_SAFELY,
     )
     add_steps = IdempotentEmrAddStepsOperator(
         task_id="add_steps",
@@ -77,7 +108,6 @@ with DAG(
         job_flow_id=create_cluster.output,
         steps=spec["steps"],
         aws_conn_id=AWS_CONN_ID,
-        **RETRY_SAFELY,
     )
     wait_featurize, wait_pca = (
         DiagnosingEmrStepSensor(
@@ -86,21 +116,29 @@ with DAG(
             job_flow_id=create_cluster.output,
             step_id=add_steps.output[step],
             timeout_s=estimate["step_timeout_s"],
+            expected_s=estimate["compute_s"] if step == FEATURIZE_STEP else None,
             mode="reschedule",
-            poke_interval=POKE_INTERVAL_S,
+            poke_interval=DEPLOYMENT.poke_interval_s,
             aws_conn_id=AWS_CONN_ID,
         )
         for step in (FEATURIZE_STEP, PCA_STEP)
     )
-    terminate_cluster = EmrTerminateJobFlowOperator(
+    terminate_cluster = RunClustersTerminateOperator(
         task_id="terminate_cluster",
-        doc_md="Teardown: terminate the cluster whatever happened to the steps.",
+        doc_md="Teardown: terminate the run's clusters (id from XCom and by tag) whatever happened.",
         job_flow_id=create_cluster.output,
+        job_flow_overrides=spec["job_flow"],
         aws_conn_id=AWS_CONN_ID,
     )
 
+    validated, published = validate(cfg, plan), publish(cfg)
+    for results_task in (validated.operator, published.operator):
+        results_task.operator_extra_links = (RunFolderLink(),)
+
     chain(
         cfg, plan, estimate, go, artifacts, spec, create_cluster, add_steps,
-        wait_featurize, wait_pca, validate(cfg, plan), publish(cfg),
+        wait_featurize, wait_pca, validated, published, cleanup(cfg),
     )
-    wait_pca >> terminate_cluster.as_teardown(setups=create_cluster)
+    # build_job_flow is a setup too, so the teardown also runs when create_cluster failed after EMR
+    # had started a cluster whose id never reached XCom.
+    wait_pca >> terminate_cluster.as_teardown(setups=[spec, create_cluster])

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from fruits_emr.config import WEIGHTS_IMAGENET
 from local_emr.paths import REPO_ROOT, SHARED_WEIGHTS
 from local_emr.server import Emulator
 
-IMAGENET = "imagenet"
 AIRFLOW_DB = "airflow.db"  # SQLite file in AIRFLOW_HOME
 
 
@@ -24,7 +24,7 @@ def default_weights(say: Callable[[str], None] = print) -> str:
         return str(SHARED_WEIGHTS)
     say(f"NOTE: {SHARED_WEIGHTS} not found: using weights 'imagenet', which Keras downloads on "
         "first use (needs internet access from the Spark job).")
-    return IMAGENET
+    return WEIGHTS_IMAGENET
 
 
 def airflow_environment(emulator: Emulator, airflow_home: Path, bucket: str, weights: str,

@@ -78,7 +78,8 @@ def summary(upload: SampleUpload, result: DagTestResult, report: RunReport, resu
         f" + {len(upload.bad_files)} deliberately bad files",
         f"images           found {featurize.get('images_found')}, featurized"
         f" {featurize.get('featurized')}, quarantined {featurize.get('quarantined')} {reasons or ''}",
-        f"weights          {featurize.get('weights_source')} (sha256 {str(featurize.get('weights_sha256'))[:12]}...)",
+        f"weights          {featurize.get('weights_source')} "
+        f"(sha256 {str(featurize.get('weights_sha256'))[:12]}...)",
         f"PCA              k={pca.get('k')} of {pca.get('input_dim')}: explained variance"
         f" {_fraction(cumulative[-1])}",
         f"storage          features {pca.get('features_bytes')} B -> pca {pca.get('pca_bytes')} B"
@@ -89,7 +90,8 @@ def summary(upload: SampleUpload, result: DagTestResult, report: RunReport, resu
         "steps            " + ", ".join(f"{s['name']} {s['state']}" for s in report.steps),
         *(f"  {s['name']} failed: {s['failure'].get('Reason')} (log: {s['failure'].get('LogFile')})"
           for s in report.steps if s["failure"]),
-        f"published        {report.latest['run_uri'] if report.latest else 'nothing (latest.json not written)'}",
+        "published        "
+        + str(report.latest["run_uri"] if report.latest else "nothing (latest.json not written)"),
         f"run outputs      {report.run_uri}",
         f"local copies     {results_dir}/ ({', '.join(sorted(report.files)) or 'none'})",
         f"Airflow log      {result.log_path}",

@@ -39,7 +39,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    ElasticMapReduceResponse.get_region_from_url = BaseResponse.get_region_from_url
+    file_emr_calls_under_signed_region()
     _report_failure_details()
     _report_cluster_reason_code()
     _cancel_steps_on_termination()
@@ -48,6 +48,11 @@ def install() -> None:
     _keep_auto_termination_policy()
     ElasticMapReduceResponse.cancel_steps = _cancel_steps_action
     _installed = True
+
+
+def file_emr_calls_under_signed_region() -> None:
+    """EMR calls go to the region their signature names, not us-east-1 (moto reads only the host name)."""
+    ElasticMapReduceResponse.get_region_from_url = BaseResponse.get_region_from_url
 
 
 def _report_failure_details() -> None:

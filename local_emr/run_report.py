@@ -1,8 +1,8 @@
 """What one DAG run left in the emulator: its reports and plots (downloaded), its cluster and steps.
 
 Read through the S3 and EMR APIs only, so it describes the run exactly as a user of AWS would see
-it. The run is the only one under ``OUTPUT_PREFIX/runs/`` of the bucket (the demo and the
-end-to-end tests use a fresh bucket per run); its cluster is the one logging into that bucket.
+it. The run is the newest one under ``OUTPUT_PREFIX/runs/`` of the bucket (the folder with the most
+recently written object); its cluster is the newest one logging into that bucket.
 """
 from __future__ import annotations
 
@@ -29,19 +29,26 @@ class RunReport:
 def collect_run(s3: Any, emr: Any, bucket: str, output_prefix: str, local_dir: Path) -> RunReport:
     """Download the run's reports, plots and ``latest.json`` to ``local_dir``; describe its cluster."""
     output_prefix = output_prefix.strip("/")
-    runs = s3.list_objects_v2(Bucket=bucket, Prefix=f"{output_prefix}/runs/", Delimiter="/")
-    run_prefixes = [p["Prefix"] for p in runs.get("CommonPrefixes", [])]
-    if len(run_prefixes) > 1:
-        raise ValueError(f"several runs under s3://{bucket}/{output_prefix}/runs/: {run_prefixes}")
-    report = RunReport(f"s3://{bucket}/{run_prefixes[0]}" if run_prefixes else None)
+    run_prefix = _newest_run(s3, bucket, f"{output_prefix}/runs/")
+    report = RunReport(f"s3://{bucket}/{run_prefix}" if run_prefix else None)
     local_dir.mkdir(parents=True, exist_ok=True)
-    if run_prefixes:
-        _download_reports(s3, bucket, run_prefixes[0], local_dir, report)
+    if run_prefix:
+        _download_reports(s3, bucket, run_prefix, local_dir, report)
     latest = _download(s3, bucket, f"{output_prefix}/latest.json", local_dir / "latest.json")
     if latest:
         report.latest = json.loads(latest.read_text())
     _describe_cluster(emr, f"s3://{bucket}/", report)
     return report
+
+
+def _newest_run(s3: Any, bucket: str, runs_prefix: str) -> str | None:
+    """``runs/<run key>/`` of the run that wrote the newest object, or None when there is no run."""
+    newest: dict[str, Any] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=runs_prefix):
+        for obj in page.get("Contents", []):
+            run = runs_prefix + obj["Key"][len(runs_prefix):].split("/", 1)[0] + "/"
+            newest[run] = max(newest.get(run, obj["LastModified"]), obj["LastModified"])
+    return max(newest, key=newest.get) if newest else None
 
 
 def _download_reports(s3: Any, bucket: str, run_prefix: str, local_dir: Path, report: RunReport) -> None:
@@ -67,7 +74,8 @@ def _download(s3: Any, bucket: str, key: str, target: Path) -> Path | None:
 
 
 def _describe_cluster(emr: Any, log_bucket_uri: str, report: RunReport) -> None:
-    for summary in emr.list_clusters()["Clusters"]:
+    clusters = emr.list_clusters()["Clusters"]
+    for summary in sorted(clusters, key=lambda c: c["Status"]["Timeline"]["CreationDateTime"], reverse=True):
         cluster = emr.describe_cluster(ClusterId=summary["Id"])["Cluster"]
         if (cluster.get("LogUri") or "").startswith(log_bucket_uri):
             report.cluster = {"id": cluster["Id"], "name": cluster["Name"],

@@ -1,12 +1,15 @@
 """Mirror S3 prefixes to a local folder for one step, and sync what the step wrote back to S3.
 
 ``s3://bucket/key`` lives at ``ROOT/bucket/key``. Before a step runs, every object at or under each
-URI the step names is downloaded; afterwards new or changed files are uploaded, and objects the
-step deleted locally (e.g. a Spark ``overwrite``) are deleted from S3, as on EMR. Hadoop's ``.crc``
-checksum side files never leave the local folder.
+URI the step names is downloaded, and so is every ``s3://`` URI named inside a JSON file the step names
+(a manifest such as the snapshot plan: on EMR the job reads those through EMRFS like any other path);
+afterwards new or changed files are uploaded, and objects the step deleted locally (e.g. a Spark
+``overwrite``) are deleted from S3, as on EMR. Hadoop's ``.crc`` checksum side files never leave the
+local folder.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +62,14 @@ class S3Mirror:
                     count += 1
         return count
 
+    def download_with_references(self, uri: str) -> int:
+        """``download(uri)``, then, when ``uri`` is a JSON file, every ``s3://`` URI its values name."""
+        count = self.download(uri)
+        path = self.local_path(uri)
+        if uri.endswith(".json") and path.is_file():
+            count += sum(self.download(ref) for ref in sorted(_s3_strings(json.loads(path.read_text()))))
+        return count
+
     def _fetch(self, bucket: str, key: str) -> None:
         target = self.bucket_dir(bucket) / key
         if target in self._downloaded:
@@ -86,6 +97,14 @@ class S3Mirror:
     def _bucket_and_key(self, path: Path) -> tuple[str, str]:
         bucket, *key = path.relative_to(self.root).parts
         return bucket, "/".join(key)
+
+
+def _s3_strings(value: Any) -> set[str]:
+    """Every string starting with ``s3://`` anywhere in a parsed JSON document."""
+    if isinstance(value, str):
+        return {value} if value.startswith(("s3://", "s3a://")) else set()
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return set().union(*(_s3_strings(child) for child in children))
 
 
 def _state(path: Path) -> FileState:

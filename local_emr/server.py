@@ -26,8 +26,10 @@ from local_emr.step_runner import StepRunner
 REGION = "eu-west-3"
 HOST = "127.0.0.1"
 _ONE_PER_PROCESS = threading.Lock()
-# moto accepts any credentials; clients still need some to sign requests.
-FAKE_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+# moto accepts any credentials; clients still need some to sign requests. Airflow's secret masker hides
+# the connection's password wherever it appears in a log, so these are words no log line contains
+# otherwise ("local" turned every ".local/" and "localhost" into "***").
+FAKE_CREDENTIALS = {"aws_access_key_id": "FAKEEMULATORKEYID", "aws_secret_access_key": "fake-emulator-secret"}
 
 
 @dataclass(frozen=True)

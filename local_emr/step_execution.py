@@ -114,7 +114,7 @@ class StepExecution:
 
     def _prepare(self, command: SparkSubmit, controller: Any) -> list[str]:
         for uri in command.s3_uris():
-            count = self._mirror.download(uri)
+            count = self._mirror.download_with_references(uri)
             controller.write(f"mirrored {count} object(s) from {uri}\n")
         buckets = {b["Name"] for b in self._s3.list_buckets()["Buckets"]}
         bucket_dirs = {name: self._mirror.bucket_dir(name) for name in buckets}

@@ -1,4 +1,5 @@
-"""Step log files as EMR writes them: ``<LogUri>/<cluster-id>/steps/<step-id>/{controller,stdout,stderr}.gz``.
+"""Log files as EMR writes them: ``<LogUri>/<cluster-id>/steps/<step-id>/{controller,stdout,stderr}.gz``
+for steps, ``<LogUri>/<cluster-id>/node/<instance-id>/bootstrap-actions/<n>/stderr.gz`` for bootstrap actions.
 
 Also extracts the line that explains a failure from a step's logs, for the step's FailureDetails.
 """
@@ -34,6 +35,14 @@ def upload_step_logs(s3_client: Any, log_dir: Path, log_uri: str | None,
         body = path.read_bytes() if path.is_file() else b""
         s3_client.put_object(Bucket=bucket, Key=f"{key_prefix}{name}.gz", Body=gzip.compress(body))
     return prefix
+
+
+def upload_bootstrap_stderr(s3_client: Any, log_uri: str | None, cluster_id: str, stderr: str) -> None:
+    """Write the stderr of the first bootstrap action of the emulator's one node (``i-local``)."""
+    if not log_uri:
+        return
+    bucket, key_prefix = split_s3_uri(f"{log_uri.rstrip('/')}/{cluster_id}/node/i-local/bootstrap-actions/1/")
+    s3_client.put_object(Bucket=bucket, Key=f"{key_prefix}stderr.gz", Body=gzip.compress(stderr.encode()))
 
 
 def failure_reason(logs: dict[str, str], return_code: int) -> tuple[str, str | None]:

@@ -4,7 +4,9 @@ Every ``POLL_SECONDS`` it visits each live cluster of every account and region m
 - the first unfinished step is run (``StepExecution``), then marked COMPLETED or FAILED; a failure
   applies the step's ActionOnFailure (CONTINUE, CANCEL_AND_WAIT, TERMINATE_CLUSTER);
 - a cluster with no steps left waits (KeepJobFlowAliveWhenNoSteps) or terminates;
-- a WAITING cluster idle for longer than its AutoTerminationPolicy IdleTimeout terminates.
+- a WAITING cluster idle for longer than its AutoTerminationPolicy IdleTimeout terminates;
+- a cluster start failure armed with ``local_emr.faults.fail_cluster_start`` ends the next cluster
+  that has a step to run with errors instead.
 Steps run one at a time across all clusters (a laptop has few cores). Bootstrap actions and
 Configurations are recorded by moto but neither executed nor applied locally.
 """
@@ -18,6 +20,7 @@ from typing import Any, Callable, Iterator
 from moto.core.utils import utcnow
 from moto.emr.models import emr_backends
 
+from local_emr import faults
 from local_emr.emr_states import (
     STATE_LOCK,
     cancel_unfinished_steps,
@@ -29,6 +32,7 @@ from local_emr.emr_states import (
     terminate_cluster,
 )
 from local_emr.step_execution import StepExecution
+from local_emr.step_logs import upload_bootstrap_stderr
 
 POLL_SECONDS = 0.5
 
@@ -76,6 +80,10 @@ class StepRunner(threading.Thread):
                 settle_after_steps(cluster)
                 self._end_if_idle(cluster)
                 return
+            start_failure = faults.take_cluster_start_failure()
+            if start_failure:
+                self._fail_start(cluster, *start_failure)
+                return
             start_step(cluster, step)
         self._run_step(cluster, step)
 
@@ -90,6 +98,13 @@ class StepRunner(threading.Thread):
         if cluster.configurations:
             self._log(f"  {len(cluster.configurations)} Configurations recorded, not applied: "
                       "steps run with local Spark defaults")
+
+    def _fail_start(self, cluster: Any, code: str, message: str) -> None:
+        if code == "BOOTSTRAP_FAILURE":
+            upload_bootstrap_stderr(self._s3, cluster.log_uri, cluster.id,
+                                    "pip: ERROR: No matching distribution found (injected fault)\n")
+        terminate_cluster(cluster, code, message, with_errors=True)
+        self._log(f"cluster {cluster.id}: failed to start ({code}: {message}), injected fault")
 
     def _run_step(self, cluster: Any, step: Any) -> None:
         self._log(f"step {step.id} ({step.name!r}) of {cluster.id}: running")

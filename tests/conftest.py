@@ -1,4 +1,4 @@
-"""Fixtures shared by every test area: where ../shared is, and the MobileNetV2 weights tests may use."""
+"""Fixtures shared by every test area: the slow-tier markers, and the ../shared data tests may use."""
 from __future__ import annotations
 
 import os
@@ -6,26 +6,41 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = Path(os.environ.get("FRUITS_SHARED_DIR", REPO_ROOT.parent / "shared"))
-REAL_WEIGHTS = SHARED_DIR / "models" / "mobilenet_v2_1.0_224_no_top.weights.h5"
-REAL_SAMPLE = SHARED_DIR / "fruits-sample"
+from local_emr.paths import SHARED_SAMPLE, SHARED_WEIGHTS
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# The slow tiers (markers registered in pyproject.toml) by test folder or file, relative to tests/.
+SLOW_TIERS = {
+    "spark": ("spark", "benchmarks/test_backend.py", "benchmarks/test_harness.py",
+              "local_emr/test_local_emr_steps.py", "local_emr/test_local_emr_clusters.py"),
+    "airflow_db": ("dag/test_dag_run.py",),
+    "e2e": ("e2e",),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under a slow tier's folders and files with that tier."""
+    tests_dir = Path(__file__).parent
+    for item in items:
+        where = item.path.relative_to(tests_dir).as_posix()
+        for marker, places in SLOW_TIERS.items():
+            if any(where == place or where.startswith(f"{place}/") for place in places):
+                item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
 def real_weights() -> Path:
     """The pretrained ImageNet MobileNetV2 weights from ../shared; skips the test where they are absent."""
-    if not REAL_WEIGHTS.is_file():
-        pytest.skip(f"pretrained weights not found at {REAL_WEIGHTS} (see ../shared/README.md)")
-    return REAL_WEIGHTS
+    if not SHARED_WEIGHTS.is_file():
+        pytest.skip(f"pretrained weights not found at {SHARED_WEIGHTS} (see ../shared/README.md)")
+    return SHARED_WEIGHTS
 
 
 @pytest.fixture(scope="session")
 def real_sample() -> Path:
     """The real Fruits-360 sample from ../shared; skips the test where it is absent."""
-    if not REAL_SAMPLE.is_dir():
-        pytest.skip(f"real fruit images not found at {REAL_SAMPLE} (see ../shared/README.md)")
-    return REAL_SAMPLE
+    if not SHARED_SAMPLE.is_dir():
+        pytest.skip(f"real fruit images not found at {SHARED_SAMPLE} (see ../shared/README.md)")
+    return SHARED_SAMPLE

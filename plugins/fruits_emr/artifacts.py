@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from fruits_emr.config import WEIGHTS_IMAGENET
+from fruits_emr.config import WEIGHTS_IMAGENET, EnvDefaults
+from fruits_emr.job_bundle import job_files
 from fruits_emr.layout import RunLayout, split_s3_uri
-from fruits_emr.packaging import SPARK_JOBS_DIR, build_spark_lib_zip
 
 log = logging.getLogger(__name__)
 
-BOOTSTRAP_DIR = Path(__file__).resolve().parents[2] / "bootstrap"
 HASH_PREFIX_LEN = 16
 
 
@@ -69,18 +67,14 @@ def upload_artifact(s3_hook, layout: RunLayout, path: Path) -> tuple[str, bool]:
     return uri, True
 
 
-def upload_artifacts(
-    s3_hook, layout: RunLayout, weights: str, spark_jobs_dir: Path = SPARK_JOBS_DIR
-) -> Artifacts:
-    """Upload the bootstrap files, both job scripts, the library zip and (if local) the weights."""
-    with tempfile.TemporaryDirectory(prefix="fruits-emr-") as tmp:
-        files = {
-            "bootstrap": BOOTSTRAP_DIR / "install-deps.sh",
-            "requirements": BOOTSTRAP_DIR / "requirements-emr.txt",
-            "featurize": spark_jobs_dir / "featurize.py",
-            "pca": spark_jobs_dir / "pca.py",
-            "spark_lib": build_spark_lib_zip(Path(tmp), spark_jobs_dir),
-        }
+def upload_artifacts(s3_hook, layout: RunLayout, weights: str, job_bundle: str | None = None) -> Artifacts:
+    """Upload the bootstrap files, both job scripts, the library zip and (if local) the weights.
+
+    The job files come from the ``job_bundle`` folder; ``None`` reads ``FRUITS_EMR_JOB_BUNDLE`` and ""
+    means the repository tree (see ``fruits_emr.job_bundle``).
+    """
+    bundle = EnvDefaults.from_env().job_bundle if job_bundle is None else job_bundle
+    with job_files(bundle) as files:
         if weights != WEIGHTS_IMAGENET and not weights.startswith("s3://"):
             files["weights"] = Path(weights)
         results = {name: upload_artifact(s3_hook, layout, path) for name, path in files.items()}

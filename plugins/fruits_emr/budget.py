@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from fruits_emr.config import RunConfig
 from fruits_emr.cost import CostEstimate, estimate_run_cost
+from fruits_emr.failures import PermanentFailure
 
 MIN_STEP_TIMEOUT_S = 30 * 60
 STEP_TIMEOUT_FACTOR = 3.0  # a step may take this many times its estimate before it is declared stuck
 
 
-class BudgetExceeded(RuntimeError):
+class BudgetExceeded(PermanentFailure):
     """The run's estimated cost is above its budget; nothing has been created."""
 
 

@@ -1,30 +1,23 @@
 """Cost model of one EMR run in eu-west-3: the DAG's cost guard and the benchmarks use these functions.
 
-Prices are constants with their source and date: On-Demand Linux EC2 prices for eu-west-3 (Paris)
-and the Amazon EMR per-instance uplift, both billed per second. They were taken from the public
-price pages in November 2026; check them again before trusting a budget to the cent. Spot capacity
-is modelled as a discount on the EC2 part only (EMR's uplift is the same on Spot).
+Prices come from ``fruits_emr.instance_types`` (On-Demand Linux EC2 prices for eu-west-3 and the
+Amazon EMR per-instance uplift, both billed per second, with their sources). Spot capacity is
+modelled as a discount on the EC2 part only (EMR's uplift is the same on Spot). Throughput counts
+the vCPUs of the executors that really run (``fruits_emr.spark_sizing``), not of every core node.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from fruits_emr.instance_types import instance_type
+from fruits_emr.spark_sizing import size_executors
+
 PRICE_SOURCE = (
     "aws.amazon.com/ec2/pricing/on-demand (Linux, eu-west-3) and aws.amazon.com/emr/pricing "
     "(EMR on EC2 uplift), read 2026-11"
 )
 EUR_PER_USD = 0.92  # ECB reference rate rounded up, Nov 2026; a higher rate only makes the guard stricter.
-
-# instance type -> (vCPUs, EC2 USD/hour on demand in eu-west-3, EMR uplift USD/hour)
-INSTANCE_PRICES_USD: dict[str, tuple[int, float, float]] = {
-    "m5.xlarge": (4, 0.224, 0.048),
-    "m5.2xlarge": (8, 0.448, 0.096),
-    "m6i.xlarge": (4, 0.224, 0.048),
-    "m6i.2xlarge": (8, 0.448, 0.096),
-    "c5.xlarge": (4, 0.202, 0.048),
-    "c5.2xlarge": (8, 0.404, 0.085),
-}
 
 # Images per second per vCPU for the featurize step (decode + MobileNetV2 + Parquet write), Keras backend.
 # Measured by `make bench` on 2026-11-24 (benchmarks/results.json): `spark_images_per_s` 51.03 on 2 KVM
@@ -47,15 +40,15 @@ class ClusterShape:
 
     def __post_init__(self) -> None:
         for itype in (self.primary_type, self.core_type):
-            if itype not in INSTANCE_PRICES_USD:
-                known = ", ".join(sorted(INSTANCE_PRICES_USD))
-                raise ValueError(f"no price for instance type {itype!r}; priced types: {known}")
+            instance_type(itype)
         if self.core_count < 1:
             raise ValueError(f"core_count must be at least 1, got {self.core_count}")
 
     @property
-    def core_vcpus(self) -> int:
-        return INSTANCE_PRICES_USD[self.core_type][0] * self.core_count
+    def executor_vcpus(self) -> int:
+        """vCPUs of the executors YARN can really place on the core nodes."""
+        sizing = size_executors(self.core_type, self.core_count)
+        return sizing.running_executors * sizing.executor_cores
 
 
 @dataclass(frozen=True)
@@ -76,8 +69,9 @@ class CostEstimate:
             "images": self.images,
             "cluster": f"1x{self.shape.primary_type} + {self.shape.core_count}x{self.shape.core_type}"
             f" ({'spot' if self.shape.use_spot else 'on-demand'} core)",
-            "compute_hours": round(self.compute_hours, 4),
-            "billed_hours": round(self.billed_hours, 4),
+            # seconds, not hours: a small run's compute time rounds to 0 hours
+            "compute_s": round(self.compute_hours * 3600, 1),
+            "billed_minutes": round(self.billed_hours * 60),
             "eur_per_hour": round(self.eur_per_hour, 4),
             "estimated_eur": round(self.eur, 4),
             "images_per_vcpu_s": self.images_per_vcpu_s,
@@ -87,9 +81,9 @@ class CostEstimate:
 
 
 def _instance_eur_per_hour(itype: str, spot: bool, spot_discount: float) -> float:
-    _, ec2, emr = INSTANCE_PRICES_USD[itype]
+    prices = instance_type(itype)
     ec2_factor = (1.0 - spot_discount) if spot else 1.0
-    return (ec2 * ec2_factor + emr) * EUR_PER_USD
+    return (prices.ec2_usd_per_hour * ec2_factor + prices.emr_usd_per_hour) * EUR_PER_USD
 
 
 def cluster_eur_per_hour(shape: ClusterShape, spot_discount: float = DEFAULT_SPOT_DISCOUNT) -> float:
@@ -113,7 +107,7 @@ def estimate_run_cost(
         raise ValueError(f"images must be >= 0, got {images}")
     if images_per_vcpu_s <= 0:
         raise ValueError(f"images_per_vcpu_s must be > 0, got {images_per_vcpu_s}")
-    compute_hours = images / (images_per_vcpu_s * shape.core_vcpus) / 3600.0
+    compute_hours = images / (images_per_vcpu_s * shape.executor_vcpus) / 3600.0
     # EC2 bills per second with a one-minute minimum; round up to whole minutes to stay on the safe side.
     billed_hours = math.ceil((compute_hours * 60.0) + overhead_minutes) / 60.0
     per_hour = cluster_eur_per_hour(shape, spot_discount)

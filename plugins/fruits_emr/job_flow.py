@@ -1,41 +1,69 @@
 """The RunJobFlow request of one run: a short-lived, tagged EMR cluster sized for the featurize step.
 
-Safety nets besides the DAG's teardown: an idle ``AutoTerminationPolicy``, and a cluster name that
-carries the run key so a retried create task can find (and adopt) the cluster it already started.
+Safety nets besides the DAG's teardown: an idle ``AutoTerminationPolicy``, and tags that carry the
+deployment id and an idempotency token of (deployment id, run id). RunJobFlow takes no client token
+(the RunJobFlow request members of the EMR API model in botocore have none), so the tags are
+what makes creation idempotent: a retried create task adopts the cluster carrying its token, and the
+teardown finds the run's clusters by it even when no cluster id reached XCom. A staging Airflow in
+the same account has another deployment id, so it never adopts nor terminates production's clusters.
 """
 from __future__ import annotations
 
+import hashlib
+
 from fruits_emr.artifacts import Artifacts
 from fruits_emr.config import RunConfig
-from fruits_emr.cost import INSTANCE_PRICES_USD
+from fruits_emr.instance_types import INSTANCE_TYPES, instance_type
 from fruits_emr.layout import RunLayout
-from fruits_emr.spark_sizing import YARN_MEMORY_MB, SparkSizing
+from fruits_emr.spark_sizing import SparkSizing
 
-EMR_RELEASE_LABEL = "emr-7.13.0"  # newest emr-7.x in the EMR Release Guide, Nov 2026 (Spark 3.5.6)
+EMR_RELEASE_LABEL = "emr-7.13.0"  # newest emr-7.x in the EMR Release Guide, Nov 2026
+# The Apache Spark each release runs (EMR Release Guide, "Spark release history": emr-7.13.0 ships
+# 3.5.6-amzn-2, emr-7.12.0 3.5.6-amzn-1). requirements/emr-spark.txt pins the Spark of
+# EMR_RELEASE_LABEL for the runtime-parity tests; a test fails when the two drift apart.
+EMR_SPARK_VERSIONS = {"emr-7.12.0": "3.5.6", "emr-7.13.0": "3.5.6"}
 PROJECT_TAG = "fruits-emr"
 CLUSTER_NAME_PREFIX = "fruits-features"
 IDLE_TIMEOUT_S = 15 * 60
 SPOT_TIMEOUT_MINUTES = 10
 JOB_FLOW_ROLE = "EMR_EC2_DefaultRole"
 SERVICE_ROLE = "EMR_DefaultRole"
+DEPLOYMENT_TAG = "fruits-emr:deployment-id"
+TOKEN_TAG = "fruits-emr:idempotency-token"
 
 
-def cluster_name(layout: RunLayout) -> str:
-    """The cluster's name, unique per run: what a retried create task looks for."""
-    return f"{CLUSTER_NAME_PREFIX}-{layout.run_key}"
+def cluster_name(deployment_id: str, layout: RunLayout) -> str:
+    """The cluster's name, for people: deployment and run (adoption goes by tags, not by name)."""
+    return f"{CLUSTER_NAME_PREFIX}-{deployment_id}-{layout.run_key}"
 
 
-def interchangeable_types(instance_type: str) -> list[str]:
-    """``instance_type`` first, then the priced types with the same vCPUs and YARN memory.
+def idempotency_token(deployment_id: str, run_id: str) -> str:
+    """The same for every try of one run in one deployment, different for anything else."""
+    return hashlib.sha256(f"{deployment_id}\n{run_id}".encode()).hexdigest()[:32]
+
+
+def run_tags(deployment_id: str, dag_id: str, run_id: str) -> list[dict[str, str]]:
+    """The cluster's tags: cost allocation, and the deployment id + token that identify the run's clusters."""
+    return [
+        {"Key": "project", "Value": PROJECT_TAG},
+        {"Key": "dag_id", "Value": dag_id},
+        {"Key": "run_id", "Value": run_id},
+        {"Key": DEPLOYMENT_TAG, "Value": deployment_id},
+        {"Key": TOKEN_TAG, "Value": idempotency_token(deployment_id, run_id)},
+    ]
+
+
+def interchangeable_types(type_name: str) -> list[str]:
+    """``type_name`` first, then the known types with the same vCPUs and YARN memory.
 
     Spot capacity is likelier with more types to choose from, and the Spark sizing holds for all.
     """
-    shape = (INSTANCE_PRICES_USD[instance_type][0], YARN_MEMORY_MB[instance_type])
+    wanted = instance_type(type_name)
     others = sorted(
-        t for t in YARN_MEMORY_MB
-        if t != instance_type and (INSTANCE_PRICES_USD[t][0], YARN_MEMORY_MB[t]) == shape
+        t.name for t in INSTANCE_TYPES.values()
+        if t.name != type_name and (t.vcpus, t.yarn_memory_mb) == (wanted.vcpus, wanted.yarn_memory_mb)
     )
-    return [instance_type, *others]
+    return [type_name, *others]
 
 
 def _fleet(name: str, role: str, types: list[str], count: int, spot: bool) -> dict:
@@ -69,7 +97,7 @@ def build_job_flow(
 ) -> dict:
     """The keyword arguments of ``RunJobFlow`` (``EmrCreateJobFlowOperator.job_flow_overrides``)."""
     return {
-        "Name": cluster_name(layout),
+        "Name": cluster_name(cfg.deployment_id, layout),
         "ReleaseLabel": EMR_RELEASE_LABEL,
         "Applications": [{"Name": "Spark"}],
         "LogUri": layout.logs_uri,
@@ -99,9 +127,5 @@ def build_job_flow(
         "JobFlowRole": JOB_FLOW_ROLE,
         "ServiceRole": SERVICE_ROLE,
         "VisibleToAllUsers": True,
-        "Tags": [
-            {"Key": "project", "Value": PROJECT_TAG},
-            {"Key": "dag_id", "Value": dag_id},
-            {"Key": "run_id", "Value": run_id},
-        ],
+        "Tags": run_tags(cfg.deployment_id, dag_id, run_id),
     }

@@ -1,11 +1,12 @@
 """Where every artefact of a pipeline run lives in S3.
 
 All outputs of one run sit under a run-specific prefix, so a failed or partial run never touches
-what readers use; only ``latest.json`` and the processed-keys manifest are shared between runs and
-they are written by the publish task alone, after validation.
+what readers use; only ``latest.json`` is shared between runs, written by the publish task alone,
+after validation (see docs/ARCHITECTURE.md for the whole layout).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -13,11 +14,15 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
 def run_key(run_id: str) -> str:
-    """An S3- and EMR-name-safe form of an Airflow run id (``manual__2026-11-24T06:00:00+00:00``)."""
-    key = _UNSAFE.sub("-", run_id).strip("-")
-    if not key:
+    """An S3- and EMR-name-safe form of an Airflow run id (``manual__2026-11-24T06:00:00+00:00``).
+
+    A readable part plus a short hash of the exact run id, so two run ids that differ only in
+    unsafe characters (``T06:00:00+00:00`` and ``T06-00-00-00-00``) never share a key.
+    """
+    readable = _UNSAFE.sub("-", run_id).strip("-")
+    if not readable:
         raise ValueError(f"run id {run_id!r} has no usable characters")
-    return key
+    return f"{readable}-{hashlib.sha256(run_id.encode()).hexdigest()[:10]}"
 
 
 def s3_uri(bucket: str, *parts: str) -> str:
@@ -35,7 +40,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def folder_prefix(prefix: str) -> str:
-    """A key prefix as a folder, ending in "/" ("" for the bucket root), so "images" never matches "images-old"."""
+    """A prefix as a folder, ending in "/" ("" for the bucket root): "images" never matches "images-old"."""
     prefix = prefix.strip("/")
     return f"{prefix}/" if prefix else ""
 
@@ -78,6 +83,29 @@ class RunLayout:
         return self._in_run("quarantine")
 
     @property
+    def carried_uri(self) -> str:
+        """Rows this run's partition takes over from older partitions that lost rows."""
+        return self._in_run("carried")
+
+    @property
+    def partition_stats_uri(self) -> str:
+        """Sufficient statistics (count, mean, scatter) of this run's feature partition."""
+        return self._in_run("partition_stats.npz")
+
+    @property
+    def plan_catalogue_uri(self) -> str:
+        return self._in_run("plan_catalogue.parquet")
+
+    @property
+    def snapshot_plan_uri(self) -> str:
+        return self._in_run("snapshot_plan.json")
+
+    @property
+    def catalogue_uri(self) -> str:
+        """The validated snapshot's catalogue: every input object once, with its status."""
+        return self._in_run("catalogue.parquet")
+
+    @property
     def featurize_report_uri(self) -> str:
         return self._in_run("featurize_report.json")
 
@@ -106,8 +134,8 @@ class RunLayout:
         return s3_uri(self.bucket, self.output_prefix, "latest.json")
 
     @property
-    def manifest_uri(self) -> str:
-        return s3_uri(self.bucket, self.output_prefix, "manifest", "processed_keys.txt.gz")
+    def runs_uri(self) -> str:
+        return s3_uri(self.bucket, self.output_prefix, "runs")
 
     @property
     def logs_uri(self) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-SPARK_JOBS_DIR = Path(__file__).resolve().parents[2] / "spark_jobs"
 SPARK_PACKAGE = "fruits_spark"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entries carry no build time, so the content hash is stable
 
 
-def build_spark_lib_zip(dest_dir: Path, source_root: Path = SPARK_JOBS_DIR) -> Path:
+def build_spark_lib_zip(dest_dir: Path, source_root: Path) -> Path:
     """Zip ``source_root/fruits_spark`` into ``dest_dir/fruits_spark.zip`` and return its path."""
     package_dir = source_root / SPARK_PACKAGE
     if not (package_dir / "__init__.py").is_file():

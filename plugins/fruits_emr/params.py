@@ -1,15 +1,27 @@
 """The DAG's Params: the form shown when a run is triggered by hand, with the nightly run's defaults.
 
 Airflow checks each value against its JSON schema before the run starts; ``fruits_emr.config`` then
-checks what a schema cannot (the region, the bucket, prefixes that must differ).
+checks what a schema cannot (the region, the bucket, prefixes that must differ). Each description gives
+the allowed range or format, because the form shows it under the field.
+
+Switches are typed ``["boolean", "null"]``: Airflow's form marks every field whose type does not allow
+``null`` as required (a red asterisk), which means nothing for a switch that is always on or off
+(``isParamRequired`` in Airflow's UI). A null switch counts as off.
 """
 from __future__ import annotations
 
 from airflow.sdk import Param
 
 from fruits_emr.config import K_MAX, MAX_CORE_INSTANCES, MAX_IMAGES_LIMIT
+from fruits_emr.key_prefix import PREFIX_PATTERN
 
-_PREFIX_PATTERN = r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?$"
+SWITCH = ["boolean", "null"]
+# A schema `minimum` (not `exclusiveMinimum`): the form's number field clamps a typed value below it
+# to it on leaving the field; without one, a typed "-" empties the field ("This field is required").
+MIN_BUDGET_EUR = 0.01
+MAX_BUDGET_EUR = 1000
+MIN_EXPLAINED_VARIANCE = 0.01
+_PREFIX_FORMAT = "A key prefix inside the bucket, like {example}: no s3://, no bucket name, no leading slash."
 
 
 def dag_params() -> dict[str, Param]:
@@ -18,16 +30,18 @@ def dag_params() -> dict[str, Param]:
         "input_prefix": Param(
             "fruits/images",
             type="string",
-            pattern=_PREFIX_PATTERN,
+            pattern=PREFIX_PATTERN,
             title="Input prefix",
-            description="Key prefix of the photos in the bucket, one sub-folder per fruit class.",
+            description="Where the photos are, one sub-folder per fruit class. "
+            + _PREFIX_FORMAT.format(example="fruits/images"),
         ),
         "output_prefix": Param(
             "fruits/features",
             type="string",
-            pattern=_PREFIX_PATTERN,
+            pattern=PREFIX_PATTERN,
             title="Output prefix",
-            description="Key prefix for runs/, latest.json, the manifest, artifacts and EMR logs.",
+            description="Where runs/, latest.json, the manifest, artifacts and EMR logs go; must not "
+            "contain the input prefix or be inside it. " + _PREFIX_FORMAT.format(example="fruits/features"),
         ),
         "max_images": Param(
             20_000,
@@ -35,7 +49,8 @@ def dag_params() -> dict[str, Param]:
             minimum=1,
             maximum=MAX_IMAGES_LIMIT,
             title="Max images",
-            description="At most this many new images are processed; the rest wait for the next run.",
+            description=f"1 to {MAX_IMAGES_LIMIT:,}. At most this many new images are processed; the rest "
+            "wait for the next run.",
         ),
         "k": Param(
             50,
@@ -43,7 +58,7 @@ def dag_params() -> dict[str, Param]:
             minimum=1,
             maximum=K_MAX,
             title="PCA components (k)",
-            description="Dimensions kept by the PCA (MobileNetV2 features have 1280).",
+            description=f"1 to {K_MAX}: dimensions kept by the PCA (MobileNetV2 features have {K_MAX}).",
         ),
         "core_instance_count": Param(
             2,
@@ -51,40 +66,50 @@ def dag_params() -> dict[str, Param]:
             minimum=1,
             maximum=MAX_CORE_INSTANCES,
             title="Core instances",
-            description="Number of EMR core nodes running Spark executors.",
+            description=f"1 to {MAX_CORE_INSTANCES}: EMR core nodes running Spark executors (the primary "
+            "node comes on top).",
         ),
         "use_spot": Param(
             True,
-            type="boolean",
+            type=SWITCH,
             title="Use Spot for core nodes",
             description="Spot capacity with on-demand fallback after 10 minutes; off = on-demand only.",
         ),
         "budget_eur": Param(
             10.0,
             type="number",
-            exclusiveMinimum=0,
-            maximum=1000,
+            minimum=MIN_BUDGET_EUR,
+            maximum=MAX_BUDGET_EUR,
             title="Budget (EUR)",
-            description="The run refuses to start when its estimated cost is above this.",
+            description=f"{MIN_BUDGET_EUR} to {MAX_BUDGET_EUR} EUR. The run refuses to start when its "
+            "estimated cost is above this (the estimate is in the estimate_cost log).",
         ),
         "min_explained_variance": Param(
             0.8,
             type="number",
-            exclusiveMinimum=0,
+            minimum=MIN_EXPLAINED_VARIANCE,
             maximum=1,
             title="Min. explained variance",
-            description="Validation fails when the k components explain less of the variance.",
+            description=f"{MIN_EXPLAINED_VARIANCE} to 1 (0.8 = 80 %). Validation fails when the k components "
+            "explain less of the variance.",
         ),
         "dry_run": Param(
             False,
-            type="boolean",
+            type=SWITCH,
             title="Dry run",
             description="Plan the inputs and estimate the cost only; no upload, no cluster.",
         ),
         "full_reprocess": Param(
             False,
-            type="boolean",
+            type=SWITCH,
             title="Full reprocess",
             description="Ignore the manifest of processed images and featurize everything again.",
+        ),
+        "publish": Param(
+            True,
+            type=SWITCH,
+            title="Publish",
+            description="Point latest.json (what readers use) at this run when it is valid. Off for a "
+            "test run: its outputs stay under runs/ and the published snapshot is unchanged.",
         ),
     }

@@ -1,20 +1,25 @@
-"""Publishing a validated run: record its images in the manifest, then point ``latest.json`` at it.
+"""Publishing a validated snapshot: one conditional write of ``latest.json`` commits it.
 
-Order matters for readers: the manifest of processed keys is updated first and ``latest.json`` is
-written last, in a single PUT of the whole document (S3 replaces an object atomically), so a reader
-never sees a pointer to a run whose manifest update failed, nor a half-written pointer. A run whose
-``validation.json`` is missing or did not pass is refused.
+The pointer names everything a reader needs (the catalogue, the PCA table and model, the feature
+partitions with their statistics) and is the only shared object a run writes; the next run's plan
+derives "already processed" from the catalogue it names. So a publish that fails leaves the previous
+snapshot in force and loses nothing: the next run plans the same images again.
+
+The write is conditional on the pointer the run was planned against (``fruits_emr.pointer``): a run
+planned on an older snapshot, or racing another publisher, is refused (``PublishRefused``) rather than
+rolling readers back. A retry after a write that succeeded (a lost response) finds its own pointer and
+returns it, so the task is safe to retry.
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from fruits_emr.incremental import read_input_list, read_processed_uris, write_processed_uris
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.layout import RunLayout, run_key
-from fruits_emr.s3io import read_json, write_bytes
+from fruits_emr.pointer import POINTER_VERSION, PointerConflict, read_pointer, write_pointer
+from fruits_emr.s3io import read_json
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -22,8 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class PublishRefused(Exception):
-    """The run is not in a state that may be published (not validated, or validation failed)."""
+class PublishRefused(PermanentFailure):
+    """The run may not be published: not validated, failed validation, or planned on an older snapshot."""
 
 
 def _validated_report(s3_hook: S3Hook, layout: RunLayout) -> dict:
@@ -38,38 +43,52 @@ def _validated_report(s3_hook: S3Hook, layout: RunLayout) -> dict:
     return report
 
 
-def publish_run(s3_hook: S3Hook, layout: RunLayout, run_id: str) -> dict:
-    """Merge this run's inputs into the manifest, then write ``latest.json``; returns the pointer."""
-    if run_key(run_id) != layout.run_key:
-        raise ValueError(f"run id {run_id!r} does not belong to the layout of run {layout.run_key!r}")
-    report = _validated_report(s3_hook, layout)
-    # Validation proved pca/ + quarantine/ hold exactly the input list (no image lost, none unexpected,
-    # no duplicate), so the small input list stands for them: no need to download the Parquet again.
-    new = set(read_input_list(s3_hook, layout))
-    before = read_processed_uris(s3_hook, layout)
-    merged = before | new
-    write_processed_uris(s3_hook, layout, merged)
-    pointer = {
+def pointer_document(layout: RunLayout, run_id: str, plan: dict, validation: dict, pca_report: dict) -> dict:
+    """The ``latest.json`` of this run's snapshot."""
+    return {
+        "version": POINTER_VERSION,
         "run_id": run_id,
         "run_key": layout.run_key,
         "run_uri": layout.run_uri,
-        "uris": {
-            "features": layout.features_uri,
+        "based_on": plan["based_on"],
+        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "snapshot": {
+            "catalogue": layout.catalogue_uri,
             "pca": layout.pca_uri,
             "pca_model": layout.pca_model_uri,
-            "quarantine": layout.quarantine_uri,
-            "featurize_report": layout.featurize_report_uri,
-            "pca_report": layout.pca_report_uri,
-            "validation": layout.validation_uri,
-            "plots": report["plots"],
-            "manifest": layout.manifest_uri,
+            "partitions": pca_report["partitions"],
         },
-        "counts": {**report["counts"], "manifest_total": len(merged),
-                   "manifest_added": len(merged) - len(before)},
-        "k": report["k"],
-        "cumulative_explained_variance": report["cumulative_explained_variance"],
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model_id": layout.run_key,
+        "k": validation["k"],
+        "cumulative_explained_variance": validation["cumulative_explained_variance"],
+        "counts": validation["snapshot"],
+        "reports": {
+            "featurize": layout.featurize_report_uri,
+            "pca": layout.pca_report_uri,
+            "validation": layout.validation_uri,
+            "plots": validation["plots"],
+        },
     }
-    write_bytes(s3_hook, layout.latest_uri, json.dumps(pointer, indent=2).encode("utf-8"))
-    log.info("Published run %s: %s", layout.run_key, pointer["counts"])
-    return pointer
+
+
+def publish_run(s3_hook: S3Hook, layout: RunLayout, run_id: str) -> dict:
+    """Write ``latest.json`` for this validated run if the pointer is still the one it was planned on."""
+    if run_key(run_id) != layout.run_key:
+        raise ValueError(f"run id {run_id!r} does not belong to the layout of run {layout.run_key!r}")
+    validation = _validated_report(s3_hook, layout)
+    plan = read_json(s3_hook, layout.snapshot_plan_uri)
+    document = pointer_document(layout, run_id, plan, validation, read_json(s3_hook, layout.pca_report_uri))
+    try:
+        write_pointer(s3_hook, layout.latest_uri, document, plan["base_pointer_etag"])
+    except PointerConflict as conflict:
+        current = read_pointer(s3_hook, layout.latest_uri)
+        if current is not None and current.document.get("run_key") == layout.run_key:
+            log.info("latest.json already points at run %s (an earlier try published it)", layout.run_key)
+            return current.document
+        published = current.document.get("run_key") if current else None
+        raise PublishRefused(
+            f"run {layout.run_key} was planned on snapshot {plan['based_on']!r}, but {published!r} is "
+            f"published now: refusing to replace a snapshot this run did not see ({conflict}). The next run "
+            "plans against the new snapshot and picks this run's images up again.") from conflict
+    log.info("Published snapshot %s: %s", layout.run_key, document["counts"])
+    return document

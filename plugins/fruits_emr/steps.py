@@ -12,7 +12,6 @@ from fruits_emr.spark_sizing import SparkSizing
 
 FEATURIZE_STEP = "featurize"
 PCA_STEP = "pca"
-STEP_NAMES = (FEATURIZE_STEP, PCA_STEP)
 BATCH_SIZE = 64
 
 
@@ -49,7 +48,7 @@ def build_steps(cfg: RunConfig, layout: RunLayout, artifacts: Artifacts, sizing:
         artifacts,
         artifacts.pca,
         [
-            "--input", layout.features_uri,
+            "--snapshot-plan", layout.snapshot_plan_uri,
             "--output", layout.pca_uri,
             "--k", str(cfg.k),
             "--model-output", layout.pca_model_uri,

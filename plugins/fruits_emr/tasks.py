@@ -27,38 +27,58 @@ def _run_layout(cfg: dict):
     return RunConfig.from_dict(cfg).layout(get_current_context()["run_id"])
 
 
+def _link_run_folder(cfg: dict, layout) -> None:
+    from fruits_emr.links import RunFolderLink, run_folder_url
+
+    url = run_folder_url(layout, cfg["region"], EnvDefaults.from_env().s3_browser_url)
+    RunFolderLink.persist(get_current_context(), url)
+    log.info("Reports and plots of this run: %s (also the task's 'Run reports and plots' link)", url)
+
+
 @task(doc_md="Validate Params + deployment settings (EU region, bucket, budget) before any AWS call.")
 def check_config(params: dict | None = None) -> dict:
     from fruits_emr.config import connection_region, load_config
+    from fruits_emr.log_tables import table
 
     cfg = load_config(params or {}, connection_region(AWS_CONN_ID), EnvDefaults.from_env())
-    log.info("Run configuration: %s", cfg)
+    log.info("%s", table("Run configuration", cfg.to_dict().items()))
     return cfg.to_dict()
 
 
-@task(doc_md="List new images (manifest-based), cap at max_images, write the run's input list.")
+@task(doc_md="Compare the input prefix with the published snapshot: new, changed, deleted; write the plan.")
 def plan_inputs(cfg: dict) -> dict:
     from fruits_emr import incremental
+    from fruits_emr.log_tables import plan_table
 
     run_cfg = RunConfig.from_dict(cfg)
-    return incremental.plan_inputs(
-        _s3_hook(), _run_layout(cfg), run_cfg.input_uri, run_cfg.max_images, run_cfg.full_reprocess
+    plan = incremental.plan_inputs(
+        _s3_hook(), _run_layout(cfg), run_cfg.input_uri, max_images=run_cfg.max_images, k=run_cfg.k,
+        full_reprocess=run_cfg.full_reprocess, max_image_bytes=run_cfg.max_image_bytes,
     )
+    log.info("%s", plan_table(plan))
+    return plan
 
 
 @task(multiple_outputs=True, doc_md="Cost guard: estimate the run's EUR cost; refuse it over budget.")
 def estimate_cost(cfg: dict, plan: dict) -> dict:
     from fruits_emr.budget import check_budget, step_timeout_s
+    from fruits_emr.log_tables import cost_table
 
     estimate = check_budget(RunConfig.from_dict(cfg), plan["selected"])
-    log.info("Cost estimate (within budget %.2f EUR): %s", cfg["budget_eur"], estimate.as_log_dict())
-    return {"estimate": estimate.as_log_dict(), "step_timeout_s": step_timeout_s(estimate)}
+    log.info("%s", cost_table(estimate, cfg["budget_eur"]))
+    summary = estimate.as_log_dict()
+    return {
+        "estimate": summary,
+        "step_timeout_s": step_timeout_s(estimate),
+        "compute_s": summary["compute_s"],
+    }
 
 
-@task.short_circuit(doc_md="Stop cleanly (no cluster) on a dry run or when there is no new image.")
+@task.short_circuit(ignore_downstream_trigger_rules=False,
+                    doc_md="Stop cleanly (no cluster) on a dry run or when the snapshot would not change.")
 def should_start_cluster(cfg: dict, plan: dict, estimate: dict) -> bool:
-    if plan["selected"] == 0:
-        log.info("Nothing new to process (%d found, all already processed): stopping", plan["total_found"])
+    if not plan["changes"]:
+        log.info("Nothing changed since the published snapshot (%d objects): stopping", plan["total_found"])
         return False
     if cfg["dry_run"]:
         log.info(
@@ -98,18 +118,42 @@ def build_job_flow(cfg: dict, artifacts: dict) -> dict:
 def validate(cfg: dict, plan: dict) -> dict:
     from fruits_emr.validation import validate_run
 
-    run_cfg = RunConfig.from_dict(cfg)
-    return validate_run(
-        _s3_hook(), _run_layout(cfg), plan["selected"], run_cfg.k, run_cfg.min_explained_variance
-    )
+    run_cfg, layout = RunConfig.from_dict(cfg), _run_layout(cfg)
+    _link_run_folder(cfg, layout)
+    return validate_run(_s3_hook(), layout, plan["selected"], run_cfg.k, run_cfg.min_explained_variance)
 
 
-@task(outlets=[LATEST_FEATURES], doc_md="Point latest.json at this validated run; record processed keys.")
+@task(
+    outlets=[LATEST_FEATURES],
+    doc_md="Commit the validated snapshot: one conditional write of latest.json (skipped: `publish` off).",
+)
 def publish(cfg: dict) -> dict:
+    from airflow.sdk.exceptions import AirflowSkipException
+
     from fruits_emr.publish import publish_run
 
     context = get_current_context()
     layout = _run_layout(cfg)
+    _link_run_folder(cfg, layout)
+    if not cfg["publish"]:
+        # Skipped, not succeeded: a skipped task emits no event for the latest-features asset.
+        raise AirflowSkipException(
+            f"publish is off for this run: latest.json is unchanged; the run's outputs: {layout.run_uri}"
+        )
     published = publish_run(_s3_hook(), layout, context["run_id"])
-    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri, "run_uri": layout.run_uri}
+    context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri,
+                                                       "run_uri": layout.run_uri}
     return published
+
+
+@task(
+    trigger_rule="none_failed",
+    doc_md="Retention: delete superseded runs and EMR logs older than the retention period (not on dry runs)",
+)
+def cleanup(cfg: dict) -> dict | None:
+    from fruits_emr.retention import apply_retention
+
+    if cfg["dry_run"]:
+        log.info("DRY RUN: nothing deleted")
+        return None
+    return apply_retention(_s3_hook(), _run_layout(cfg), RunConfig.from_dict(cfg).retention_days)

@@ -1,11 +1,16 @@
-"""Validation of one run's outputs before it may be published, with its JSON report and PNG plots.
+"""Validation of a run's snapshot before it may be published, with its catalogue, JSON report and plots.
 
-``validate_run`` reads the run's Parquet outputs and the featurize/PCA reports from S3, checks that
-no input was lost or duplicated, that every PCA vector has ``k`` finite values and that enough
-variance is explained, that the variance of each published ``pca`` column (recomputed here from the
-vectors) is the variance the PCA report claims for it, with uncorrelated columns, then writes ``validation.json`` (every check with name, passed, observed,
-expected) and the plots next to the outputs. Failed checks raise ``ValidationError`` *after* the
-report is written, so the evidence is in S3 either way. pyarrow is imported inside functions.
+``validate_run`` reads what the run left in S3: the plan catalogue, the input list, the featurize step's
+report and quarantine records, and the snapshot step's PCA table (every image of the snapshot) and
+report. It resolves the plan's ``pending`` entries into ``featurized`` or ``quarantined`` and checks
+that the snapshot accounts for every object under the input prefix exactly once: each featurized
+catalogue entry has exactly one PCA row and no PCA row is unexpected; every PCA vector has ``k`` finite
+values, enough variance is explained, and the variance of each published ``pca`` column
+(recomputed here from the vectors) is the variance the PCA report claims for it, with uncorrelated
+columns (a wrong basis fails this). It then writes ``catalogue.parquet`` (what the next run plans
+against), ``validation.json`` (every check with name, passed, observed, expected) and the plots. Failed
+checks raise ``ValidationError`` *after* the report is written, so the evidence is in S3 either way;
+the catalogue is only written when every check passed. pyarrow is imported inside functions.
 """
 from __future__ import annotations
 
@@ -19,9 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fruits_emr import plots
+from fruits_emr import catalogue, plots
+from fruits_emr.catalogue import FEATURIZED, PENDING, Entry
+from fruits_emr.failures import PermanentFailure
 from fruits_emr.incremental import read_input_list
 from fruits_emr.layout import RunLayout
+from fruits_emr.log_tables import validation_table
 from fruits_emr.s3io import prefix_size, read_json, read_parquet_prefix, write_bytes
 
 if TYPE_CHECKING:
@@ -36,7 +44,7 @@ EXPLAINED_VARIANCE_PNG = "explained_variance.png"
 PCA_SCATTER_PNG = "pca_scatter.png"
 
 
-class ValidationError(Exception):
+class ValidationError(PermanentFailure):
     """A run's outputs failed one or more checks; ``failed`` holds them, validation.json has them all."""
 
     def __init__(self, failed: list[Check], validation_uri: str):
@@ -109,8 +117,10 @@ def _check_params(expected_images: int, k: int, min_explained_variance: float) -
 
 
 def _storage(s3_hook: S3Hook, layout: RunLayout, pca_report: dict) -> dict:
-    """Bytes of features/ and pca/ as stored in S3, and their ratio (features are never downloaded)."""
-    features_bytes = prefix_size(s3_hook, layout.features_uri)
+    """Bytes of the snapshot's feature partitions and of its PCA table in S3, and their ratio (sizes come
+    from listings: features are never downloaded)."""
+    partition_dirs = [d for p in pca_report.get("partitions") or [] for d in p.get("dirs", [])]
+    features_bytes = sum(prefix_size(s3_hook, uri) for uri in partition_dirs)
     pca_bytes = prefix_size(s3_hook, layout.pca_uri)
     return {
         "features_bytes": features_bytes,
@@ -143,12 +153,25 @@ def _write_plots(s3_hook: S3Hook, layout: RunLayout, labels: list[str], vectors:
 class _Outputs:
     """What one run left in S3; absent objects are empty and named in ``missing``."""
 
+    plan: dict[str, Entry]  # the plan catalogue
     inputs: list[str]
     featurize_report: dict
     pca_report: dict
     pca: pa.Table  # path, label, pca
-    quarantine: pa.Table  # path
+    quarantine: pa.Table  # path, reason, detail: this run's featurize step
     missing: list[str]
+
+    def snapshot_entries(self, run_key: str) -> dict[str, Entry]:
+        """The plan catalogue with this run's entries resolved from the featurize step's outputs."""
+        quarantined = {row["path"]: row for row in self.quarantine.to_pylist()}
+        resolved = {}
+        for path, entry in self.plan.items():
+            if entry.status == PENDING and path in quarantined:
+                entry = entry.quarantined(quarantined[path]["reason"], quarantined[path]["detail"])
+            elif entry.status == PENDING:
+                entry = entry.featurized_in(run_key)
+            resolved[path] = entry
+        return resolved
 
 
 def _read_outputs(s3_hook: S3Hook, layout: RunLayout) -> _Outputs:
@@ -157,15 +180,29 @@ def _read_outputs(s3_hook: S3Hook, layout: RunLayout) -> _Outputs:
     pca_schema = pa.schema([("path", pa.string()), ("label", pa.string()), ("pca", pa.list_(pa.float32()))])
     missing: list[str] = []
     return _Outputs(
+        plan=_load(
+            missing,
+            "plan_catalogue.parquet",
+            lambda: catalogue.read_catalogue(s3_hook, layout.plan_catalogue_uri),
+            {},
+        ),
         inputs=_load(missing, "input_list.txt", lambda: read_input_list(s3_hook, layout), []),
-        featurize_report=_load(missing, "featurize_report.json",
-                               lambda: read_json(s3_hook, layout.featurize_report_uri), {}),
+        featurize_report=_load(
+            missing, "featurize_report.json", lambda: read_json(s3_hook, layout.featurize_report_uri), {}
+        ),
         pca_report=_load(missing, "pca_report.json", lambda: read_json(s3_hook, layout.pca_report_uri), {}),
-        pca=_load(missing, "pca/", lambda: read_parquet_prefix(s3_hook, layout.pca_uri, pca_schema.names),
-                  pca_schema.empty_table()),
-        quarantine=_load(missing, "quarantine/",
-                         lambda: read_parquet_prefix(s3_hook, layout.quarantine_uri, ["path"]),
-                         pa.table({"path": pa.array([], pa.string())})),
+        pca=_load(
+            missing,
+            "pca/",
+            lambda: read_parquet_prefix(s3_hook, layout.pca_uri, pca_schema.names),
+            pca_schema.empty_table(),
+        ),
+        quarantine=_load(
+            missing,
+            "quarantine/",
+            lambda: read_parquet_prefix(s3_hook, layout.quarantine_uri, ["path", "reason", "detail"]),
+            pa.table({name: pa.array([], pa.string()) for name in ("path", "reason", "detail")}),
+        ),
         missing=missing,
     )
 
@@ -178,7 +215,10 @@ def _pca_variance_check(vectors: _Vectors, pca_report: dict) -> Check:
     """The published vectors recomputed: each column's variance must be the report's explained variance
     (ratio x total variance) and the columns uncorrelated, both within ``PCA_VARIANCE_LIMIT`` of the total
     variance. A wrong basis (not the covariance's leading eigenvectors) fails one or the other."""
-    name, expected = "pca_variance_matches_report", {"max_error": f"<= {PCA_VARIANCE_LIMIT} of the total variance"}
+    name, expected = (
+        "pca_variance_matches_report",
+        {"max_error": f"<= {PCA_VARIANCE_LIMIT} of the total variance"},
+    )
     ratios, total = pca_report.get("explained_variance"), pca_report.get("total_variance")
     rows = vectors.matrix[np.isfinite(vectors.matrix).all(axis=1)]
     if not ratios or not total or len(ratios) != rows.shape[1] or len(rows) < 2:
@@ -192,34 +232,57 @@ def _pca_variance_check(vectors: _Vectors, pca_report: dict) -> Check:
     return Check(name, max(variance_error, cross) <= PCA_VARIANCE_LIMIT, observed, expected)
 
 
-def _checks(out: _Outputs, vectors: _Vectors, expected_images: int, k: int,
+def _checks(out: _Outputs, snapshot: dict[str, Entry], vectors: _Vectors, expected_images: int, k: int,
             min_variance: float) -> list[Check]:
     found = out.featurize_report.get("images_found")
     featurized = out.featurize_report.get("featurized")
     quarantined = out.featurize_report.get("quarantined")
-    output_paths = out.pca.column("path").to_pylist() + out.quarantine.column("path").to_pylist()
+    pending = [path for path, entry in out.plan.items() if entry.status == PENDING]
+    run_quarantine = out.quarantine.column("path").to_pylist()
+    pca_paths = out.pca.column("path").to_pylist()
+    in_snapshot = [path for path, entry in snapshot.items() if entry.status == FEATURIZED]
+    partition_rows = [p.get("rows") for p in out.pca_report.get("partitions") or []]
     cumulative = _cumulative_variance(out.pca_report)
     return [
         Check("outputs_present", not out.missing, out.missing, []),
         _equal("images_found", found, expected_images),
         _equal("input_list_length", len(out.inputs), expected_images),
-        _equal("featurized_plus_quarantined",
-               featurized + quarantined if None not in (featurized, quarantined) else None, found),
-        _equal("pca_rows", out.pca.num_rows, featurized),
+        _no_uris("input_list_matches_plan", list(set(out.inputs) ^ set(pending))),
+        _equal(
+            "featurized_plus_quarantined",
+            featurized + quarantined if None not in (featurized, quarantined) else None,
+            found,
+        ),
         _equal("quarantine_rows", out.quarantine.num_rows, quarantined),
-        Check("pca_dimensions", bool(vectors.full_rows.all()),
-              {"lengths_seen": sorted(set(vectors.lengths.tolist())),
-               "rows_with_other_length": int((~vectors.full_rows).sum())},
-              {"length": k}),
+        _equal("featurized_count", featurized, len(set(pending) - set(run_quarantine))),
+        _no_uris("no_unexpected_quarantine", list(set(run_quarantine) - set(out.inputs))),
+        _equal("pca_rows", out.pca.num_rows, len(in_snapshot)),
+        _equal(
+            "partition_rows", sum(partition_rows) if None not in partition_rows else None, out.pca.num_rows
+        ),
+        Check(
+            "pca_dimensions",
+            bool(vectors.full_rows.all()),
+            {
+                "lengths_seen": sorted(set(vectors.lengths.tolist())),
+                "rows_with_other_length": int((~vectors.full_rows).sum()),
+            },
+            {"length": k},
+        ),
         _equal("pca_rows_with_non_finite_values", int((~vectors.finite).sum()), 0),
-        _no_uris("no_lost_images", list(set(out.inputs) - set(output_paths))),
-        _no_uris("no_unexpected_images", list(set(output_paths) - set(out.inputs))),
-        _no_uris("no_duplicate_paths", [path for path, n in Counter(output_paths).items() if n > 1]),
+        _no_uris("no_lost_images", list(set(in_snapshot) - set(pca_paths))),
+        _no_uris("no_unexpected_images", list(set(pca_paths) - set(in_snapshot))),
+        _no_uris(
+            "no_duplicate_paths", [path for path, n in Counter(pca_paths + run_quarantine).items() if n > 1]
+        ),
         _equal("explained_variance_components", len(out.pca_report.get("explained_variance") or []), k),
         _pca_variance_check(vectors, out.pca_report),
-        Check("cumulative_explained_variance",
-              cumulative is not None and math.isfinite(cumulative) and cumulative >= min_variance,
-              cumulative, f">= {min_variance}"),
+        Check(
+            "cumulative_explained_variance",
+            cumulative is not None and math.isfinite(cumulative) and cumulative >= min_variance,
+            cumulative,
+            f">= {min_variance}",
+        ),
     ]
 
 
@@ -229,7 +292,8 @@ def validate_run(s3_hook: S3Hook, layout: RunLayout, expected_images: int, k: in
     _check_params(expected_images, k, min_explained_variance)
     out = _read_outputs(s3_hook, layout)
     vectors = _vectors(out.pca, k)
-    checks = _checks(out, vectors, expected_images, k, min_explained_variance)
+    snapshot = out.snapshot_entries(layout.run_key)
+    checks = _checks(out, snapshot, vectors, expected_images, k, min_explained_variance)
     failed = [check for check in checks if not check.passed]
     report = {
         "run_key": layout.run_key,
@@ -243,14 +307,18 @@ def validate_run(s3_hook: S3Hook, layout: RunLayout, expected_images: int, k: in
             "quarantined": out.featurize_report.get("quarantined"),
             "quarantine_by_reason": out.featurize_report.get("quarantine_by_reason"),
         },
+        "snapshot": {**catalogue.count_by_status(snapshot.values()), "images": len(snapshot),
+                     "catalogue": layout.catalogue_uri},
         "k": k,
         "cumulative_explained_variance": _cumulative_variance(out.pca_report),
         "storage": _storage(s3_hook, layout, out.pca_report),
         "plots": _write_plots(s3_hook, layout, out.pca.column("label").to_pylist(), vectors, out.pca_report,
                               min_explained_variance),
     }
+    if not failed:
+        catalogue.write_catalogue(s3_hook, layout.catalogue_uri, snapshot.values())
     write_bytes(s3_hook, layout.validation_uri, json.dumps(report, indent=2).encode("utf-8"))
-    log.info("Validation of run %s: %s", layout.run_key, "passed" if not failed else report["failed_checks"])
+    log.info("%s", validation_table(report))
     if failed:
         raise ValidationError(failed, layout.validation_uri)
     return report

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fruits_spark.errors import JobInputError
-from fruits_spark.model import Embedder, ProviderFactory, broadcast_keras_provider, build_mobilenet_v2
+from fruits_spark.mobilenet import build_mobilenet_v2
+from fruits_spark.model import Embedder, ProviderFactory, broadcast_keras_provider, worker_embedder
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -40,7 +41,8 @@ def to_tflite(model: Any) -> bytes:
 
 
 def litert_embedder(model_content: bytes, threads: int) -> Embedder:
-    """An embedder over a TFLite flatbuffer; the interpreter's tensors are resized when the batch size changes."""
+    """An embedder over a TFLite flatbuffer; the interpreter's tensors are resized when the batch size
+    changes."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_content=model_content, num_threads=threads)
@@ -69,14 +71,12 @@ class BroadcastTfliteProvider:
     threads: int
 
     def embedder(self) -> Embedder:
-        cached = _WORKER_INTERPRETERS.get(self.weights_sha256)
-        if cached is None:
-            _WORKER_INTERPRETERS.clear()
-            cached = _WORKER_INTERPRETERS[self.weights_sha256] = litert_embedder(self.model_content.value, self.threads)
-        return cached
+        return worker_embedder(_WORKER_INTERPRETERS, self.weights_sha256,
+                               lambda: litert_embedder(self.model_content.value, self.threads))
 
 
-def broadcast_tflite_provider(spark: SparkSession, weights: LoadedWeights, tf_threads: int) -> BroadcastTfliteProvider:
+def broadcast_tflite_provider(spark: SparkSession, weights: LoadedWeights,
+                              tf_threads: int) -> BroadcastTfliteProvider:
     """``ProviderFactory`` of the ``tflite`` backend: convert on the driver, broadcast the bytes once."""
     try:
         import ai_edge_litert.interpreter  # noqa: F401  (fail on the driver, not in every task)

@@ -202,8 +202,15 @@ class PcaModel:
     @classmethod
     def from_bytes(cls, data: bytes) -> PcaModel:
         arrays = _npz_arrays(data, "PCA model", MODEL_FORMAT_VERSION)
-        return cls(int(arrays["k"]), arrays["mean"], arrays["components"], arrays["explained_variance"],
-                   float(arrays["total_variance"]), int(arrays["count"]), str(arrays["weights_sha256"]) or None)
+        return cls(
+            int(arrays["k"]),
+            arrays["mean"],
+            arrays["components"],
+            arrays["explained_variance"],
+            float(arrays["total_variance"]),
+            int(arrays["count"]),
+            str(arrays["weights_sha256"]) or None,
+        )
 
     def describe(self) -> dict:
         """What the model is, as JSON-ready values (``model.json`` next to ``model.npz``)."""
@@ -217,8 +224,10 @@ class PcaModel:
             "explained_variance_ratio": self.explained_variance_ratio.tolist(),
             "total_variance": self.total_variance,
             "weights_sha256": self.weights_sha256,
-            "files": {"model.npz": "mean (d,), components (k, d) float64; project(x) = (x - mean) @ components.T",
-                      "stats.npz": "count, mean (d,), scatter (d, d) float64 of the rows fitted on"},
+            "files": {
+                "model.npz": "mean (d,), components (k, d) float64; project(x) = (x - mean) @ components.T",
+                "stats.npz": "count, mean (d,), scatter (d, d) float64 of the rows fitted on",
+            },
         }
 
     def describe_json(self) -> str:

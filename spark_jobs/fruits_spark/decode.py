@@ -72,7 +72,8 @@ def _decode(data: bytes, max_pixels: int) -> np.ndarray | Quarantine:
             return Quarantine(UNSUPPORTED_FORMAT, f"file is {image.format}, expected JPEG or PNG")
         width, height = image.size
         if width * height > max_pixels:
-            return Quarantine(TOO_MANY_PIXELS, f"{width}x{height} = {width * height} pixels > limit {max_pixels}")
+            return Quarantine(TOO_MANY_PIXELS,
+                              f"{width}x{height} = {width * height} pixels > limit {max_pixels}")
         image.load()
         oriented = ImageOps.exif_transpose(image)
     try:
@@ -84,7 +85,7 @@ def _decode(data: bytes, max_pixels: int) -> np.ndarray | Quarantine:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow mode -> 8-bit RGB; transparency is composited on white, 16-bit grey is scaled, not clipped."""
+    """Any Pillow mode -> 8-bit RGB; transparency composited on white, 16-bit grey scaled, not clipped."""
     if image.mode in _SIXTEEN_BIT_MODES:
         grey16 = np.clip(np.asarray(image, dtype=np.float64), 0, 65535)
         image = Image.fromarray(np.round(grey16 / 257.0).astype(np.uint8), mode="L")

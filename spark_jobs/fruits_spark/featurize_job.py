@@ -23,20 +23,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession, functions as F
 from pyspark.sql.types import ArrayType, BinaryType, FloatType, StringType, StructField, StructType
 
 from fruits_spark import hadoop_fs
 from fruits_spark.backends import KERAS, provider_factory as backend_provider_factory
 from fruits_spark.decode import DEFAULT_MAX_PIXELS, REASON_CODES, Quarantine, decode_image
 from fruits_spark.inventory import Inventory, take_inventory
-from fruits_spark.model import FEATURE_DIM, ModelProvider, ProviderFactory
+from fruits_spark.mobilenet import FEATURE_DIM
+from fruits_spark.model import ModelProvider, ProviderFactory
 from fruits_spark.paths import escape_glob, is_hidden_from_spark, label_of
 from fruits_spark.session import task_cpus, temporary_conf
 from fruits_spark.weights import load_weights
 
-CONTENT_SCHEMA = StructType([StructField("path", StringType(), False), StructField("content", BinaryType(), True)])
+CONTENT_SCHEMA = StructType([StructField("path", StringType(), False),
+                             StructField("content", BinaryType(), True)])
 RESULT_SCHEMA = StructType([
     StructField("path", StringType(), False),
     StructField("label", StringType(), False),
@@ -89,7 +90,8 @@ def run_featurize(
         "spark.sql.files.openCostInBytes": "1",  # pack files by their bytes, not 4 MB each: full batches
         # Spark checks the explicitly named image files in a listing job of up to 10,000 tasks by default;
         # a few tasks per core halve that job's time on 20k files.
-        "spark.sql.sources.parallelPartitionDiscovery.parallelism": str(4 * spark.sparkContext.defaultParallelism),
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism":
+            str(4 * spark.sparkContext.defaultParallelism),
     }
     with temporary_conf(spark, settings):
         contents = read_contents(spark, inventory.images, args.partitions)
@@ -103,7 +105,8 @@ def run_featurize(
             features.select("path", "label", "features", F.lit(weights.sha256).alias("weights_sha256")) \
                 .write.mode("overwrite").parquet(args.output)
             quarantined = results.where(F.col("reason").isNotNull()).select(*QUARANTINE_COLUMNS)
-            quarantined.unionByName(_rejected_frame(spark, inventory)).write.mode("overwrite").parquet(args.quarantine)
+            quarantined = quarantined.unionByName(_rejected_frame(spark, inventory))
+            quarantined.write.mode("overwrite").parquet(args.quarantine)
         finally:
             results.unpersist()
     report.update(model_load_s=round(model_load_s, 3), featurize_s=round(time.perf_counter() - started, 3),
@@ -116,7 +119,7 @@ def run_featurize(
 
 
 def read_contents(spark: SparkSession, images: list[str], partitions: int | None = None) -> DataFrame:
-    """``(path, content)`` of every image: Spark's ``binaryFile`` reader, plus a driver read of hidden names."""
+    """``(path, content)`` of every image: Spark's ``binaryFile`` reader + a driver read of hidden names."""
     visible = [uri for uri in images if not is_hidden_from_spark(uri)]
     hidden = [(uri, hadoop_fs.read_bytes(spark, uri)) for uri in images if is_hidden_from_spark(uri)]
     contents = spark.createDataFrame(hidden, CONTENT_SCHEMA)
@@ -146,7 +149,8 @@ def featurize_batch(batch: pd.DataFrame, provider: ModelProvider, max_pixels: in
     if usable:
         vectors = np.asarray(provider.embedder()(np.stack([decoded[i] for i in usable])), dtype=np.float32)
         if vectors.shape != (len(usable), FEATURE_DIM):
-            raise ValueError(f"embedder returned shape {vectors.shape}, expected {(len(usable), FEATURE_DIM)}")
+            raise ValueError(f"embedder returned shape {vectors.shape}, "
+                             f"expected {(len(usable), FEATURE_DIM)}")
         for i, vector in zip(usable, vectors):
             features[i] = vector
     return pd.DataFrame({
@@ -172,7 +176,8 @@ def _rejected_frame(spark: SparkSession, inventory: Inventory) -> DataFrame:
     return spark.createDataFrame(rows, "path string, reason string, detail string")
 
 
-def _report(inventory: Inventory, counts: dict[str | None, int], weights_sha256: str, weights_source: str) -> dict:
+def _report(inventory: Inventory, counts: dict[str | None, int], weights_sha256: str,
+            weights_source: str) -> dict:
     by_reason = dict.fromkeys(REASON_CODES, 0)
     for reason, count in counts.items():
         if reason is not None:

@@ -19,7 +19,7 @@ from pyspark.sql import SparkSession
 
 from fruits_spark import hadoop_fs
 from fruits_spark.decode import EMPTY_FILE, MISSING_FILE, UNSUPPORTED_EXTENSION, Quarantine
-from fruits_spark.errors import JobInputError
+from fruits_spark.errors import missing_input_is
 from fruits_spark.paths import SUPPORTED_EXTENSIONS, has_supported_extension
 
 _DETAILS = {
@@ -42,10 +42,8 @@ class Inventory:
 
 def take_inventory(spark: SparkSession, input_uri: str, input_list_uri: str | None = None) -> Inventory:
     """All files under ``input_uri``, or only those named in the ``input_list_uri`` text file."""
-    try:
+    with missing_input_is(f"--input {input_uri} does not exist"):
         under_input = hadoop_fs.list_files(spark, input_uri)
-    except FileNotFoundError as exc:
-        raise JobInputError(f"--input {input_uri} does not exist") from exc
     if input_list_uri is None:
         candidates, missing = list(under_input), []
     else:
@@ -71,9 +69,7 @@ def _rejection(uri: str, size: int) -> str | None:
 
 def read_input_list(spark: SparkSession, input_list_uri: str) -> list[str]:
     """The URIs in an input list (one per line; blank lines and repeats ignored), fully qualified."""
-    try:
+    with missing_input_is(f"--input-list {input_list_uri} does not exist"):
         text = hadoop_fs.read_text(spark, input_list_uri)
-    except FileNotFoundError as exc:
-        raise JobInputError(f"--input-list {input_list_uri} does not exist") from exc
     lines = (line.strip() for line in text.splitlines())
     return list(dict.fromkeys(hadoop_fs.qualify(spark, line) for line in lines if line))

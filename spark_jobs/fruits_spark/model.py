@@ -18,7 +18,8 @@ ONNX / OpenVINO backends) by passing their own factory to ``run_featurize`` - no
         def embedder(self):
             session = cached_onnx_session(self.model_bytes)
             return lambda batch: session.run(None, {"input": batch})[0]
-    run_featurize(spark, args, provider_factory=lambda spark, weights, threads: OnnxProvider(to_onnx(weights)))
+    run_featurize(spark, args,
+                  provider_factory=lambda spark, weights, threads: OnnxProvider(to_onnx(weights)))
 """
 from __future__ import annotations
 
@@ -28,13 +29,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from fruits_spark.mobilenet import INPUT_SHAPE, build_mobilenet_v2
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from fruits_spark.weights import LoadedWeights
-
-INPUT_SHAPE = (224, 224, 3)
-FEATURE_DIM = 1280
 
 Embedder = Callable[[np.ndarray], np.ndarray]
 
@@ -50,14 +50,18 @@ ProviderFactory = Callable[["SparkSession", "LoadedWeights", int], ModelProvider
 _WORKER_EMBEDDERS: dict[str, Embedder] = {}  # one per Python worker process, keyed by weights sha256
 
 
-def build_mobilenet_v2(arrays: list[np.ndarray] | None = None) -> Any:
-    """``MobileNetV2(include_top=False, pooling="avg")`` for 224x224 RGB, with ``arrays`` as its weights."""
-    import keras
+def worker_embedder(cache: dict[str, Embedder], weights_sha256: str,
+                    build: Callable[[], Embedder]) -> Embedder:
+    """The embedder this worker process built for these weights, else ``build()`` it and keep it.
 
-    model = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=INPUT_SHAPE, pooling="avg")
-    if arrays is not None:
-        model.set_weights(arrays)
-    return model
+    ``cache`` is a module-level dict, so it lives as long as the Python worker: the model is built once
+    and serves all the worker's batches. A worker reused for other weights keeps one model, not all of them.
+    """
+    cached = cache.get(weights_sha256)
+    if cached is None:
+        cache.clear()
+        cached = cache[weights_sha256] = build()
+    return cached
 
 
 def configure_tf_threads(intra_op_threads: int) -> None:
@@ -94,14 +98,14 @@ class BroadcastKerasProvider:
     tf_threads: int
 
     def embedder(self) -> Embedder:
-        cached = _WORKER_EMBEDDERS.get(self.weights_sha256)
-        if cached is None:
-            configure_tf_threads(self.tf_threads)
-            _WORKER_EMBEDDERS.clear()  # a worker reused for other weights keeps one model, not all of them
-            cached = _WORKER_EMBEDDERS[self.weights_sha256] = keras_embedder(build_mobilenet_v2(self.weights.value))
-        return cached
+        return worker_embedder(_WORKER_EMBEDDERS, self.weights_sha256, self._build)
+
+    def _build(self) -> Embedder:
+        configure_tf_threads(self.tf_threads)
+        return keras_embedder(build_mobilenet_v2(self.weights.value))
 
 
-def broadcast_keras_provider(spark: SparkSession, weights: LoadedWeights, tf_threads: int) -> BroadcastKerasProvider:
+def broadcast_keras_provider(spark: SparkSession, weights: LoadedWeights,
+                             tf_threads: int) -> BroadcastKerasProvider:
     """Default ``ProviderFactory``: broadcast the arrays once from the driver."""
     return BroadcastKerasProvider(spark.sparkContext.broadcast(weights.arrays), weights.sha256, tf_threads)

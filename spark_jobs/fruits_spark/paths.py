@@ -1,4 +1,4 @@
-"""What a file's URI tells the featurize job: its label, whether its extension is accepted, how Spark sees it."""
+"""What a URI tells the featurize job: its label, whether its extension is accepted, its Spark path."""
 from __future__ import annotations
 
 import re

@@ -86,8 +86,11 @@ def projection_checks(model: PcaModel, projected: FeatureStats) -> list[SelfChec
     off_diagonal = covariance - np.diag(np.diag(covariance))
     return [
         SelfCheck("projected_rows", float(abs(projected.count - model.count)), 0.0),
-        SelfCheck("projected_variance",
-                  float(np.abs(np.diag(covariance) - model.explained_variance).max() / scale), RELATIVE_LIMIT),
+        SelfCheck(
+            "projected_variance",
+            float(np.abs(np.diag(covariance) - model.explained_variance).max() / scale),
+            RELATIVE_LIMIT,
+        ),
         SelfCheck("projected_covariance", float(np.abs(off_diagonal).max() / scale), RELATIVE_LIMIT),
         SelfCheck("projected_mean", float(np.abs(projected.mean).max() / np.sqrt(scale)), RELATIVE_LIMIT),
     ]

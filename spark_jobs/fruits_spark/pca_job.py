@@ -1,10 +1,12 @@
 """The PCA job: 1280-d features -> k principal components, a reusable fitted model and a JSON report.
 
-An exact PCA in three parts, each reusable on its own (a later fit can combine statistics stored per
-feature partition instead of calling ``compute_stats`` on the whole history):
+An exact PCA in three parts:
 
-1. ``compute_stats``: one pass over the features, per-partition float64 ``FeatureStats`` (count, mean,
-   centred scatter) reduced as a tree (``fruits_spark.pca_spark``); the same pass checks the row lengths;
+1. the statistics: with ``--input`` (one feature partition), ``compute_stats`` makes one pass over the
+   features, per-partition float64 ``FeatureStats`` (count, mean, centred scatter) reduced as a tree
+   (``fruits_spark.pca_spark``; the same pass checks the row lengths). With ``--snapshot-plan`` (what the
+   pipeline runs) the statistics of earlier partitions are reused from their ``partition_stats.npz`` and
+   only this run's partition is computed (``fruits_spark.snapshot``): one basis for the whole snapshot;
 2. ``PcaModel.fit``: ``numpy.linalg.eigh`` of the 1280 x 1280 covariance on the driver
    (``fruits_spark.covariance``; Spark ML's PCA is not used: its LAPACK differs between machines and
    gave a wrong basis on rank-deficient covariances);
@@ -25,13 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 from pyspark.ml.functions import array_to_vector
 from pyspark.ml.stat import Summarizer
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, SparkSession, functions as F
 
 from fruits_spark import hadoop_fs, pca_checks
 from fruits_spark.covariance import MODEL_FORMAT_VERSION, PCA_METHOD, FeatureStats, PcaModel
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_spark import RaggedRowsError, column_stats, project
+from fruits_spark.snapshot import snapshot_features
 
 MODEL_FILE = "model.npz"
 MODEL_DESCRIPTION_FILE = "model.json"
@@ -42,11 +44,14 @@ STATS_FILE = "stats.npz"  # the FeatureStats the model was fitted on: a refit ad
 class PcaArgs:
     """The PCA job's parameters (the CLI flags of ``spark_jobs/pca.py``)."""
 
-    input: str
+    input: str | None
     output: str
     k: int = 50
     model_output: str | None = None  # default: the output URI + "_model" (``.../pca`` -> ``.../pca_model``)
     report: str | None = None
+    snapshot_plan: str | None = (
+        None  # instead of ``input``: every partition of a snapshot (fruits_spark.snapshot)
+    )
 
     @property
     def model_uri(self) -> str:
@@ -55,13 +60,14 @@ class PcaArgs:
 
 def run_pca(spark: SparkSession, args: PcaArgs) -> dict:
     """Fit, project, check, save the model, and return the report (also written to ``args.report``)."""
-    features = _read_features(spark, args.input)
-    input_dim = _feature_dimension(features, args.input, args.k)
-    weights_sha256 = _weights_sha256(features)
-
     started = time.perf_counter()
-    stats = compute_stats(features, args.input, input_dim)
-    _check_rows(stats.count, args.input, args.k)
+    features, stats, partitions = _features_and_stats(spark, args)
+    source = args.snapshot_plan or args.input
+    input_dim = stats.dim
+    if not 1 <= args.k <= input_dim:
+        raise JobInputError(f"--k {args.k} must be between 1 and the feature dimension {input_dim}")
+    weights_sha256 = _weights_sha256(features)
+    _check_rows(stats.count, source, args.k)
     model = PcaModel.fit(stats, args.k, weights_sha256)
     fit_s = time.perf_counter() - started
 
@@ -73,12 +79,30 @@ def run_pca(spark: SparkSession, args: PcaArgs) -> dict:
     self_checks = check_pca(spark, features, args.output, model, stats)
     check_s = time.perf_counter() - started
     write_model(spark, model, stats, args.model_uri)
-    report = _report(spark, args, model, self_checks, {"fit_s": fit_s, "project_s": project_s, "check_s": check_s})
-    print(f"pca: {model.count} images, {input_dim} -> {args.k} dims, "
-          f"{report['total_explained_variance']:.1%} of the variance kept, storage ratio {report['storage_ratio']}")
+    report = _report(spark, args, model, partitions, self_checks,
+                     {"fit_s": fit_s, "project_s": project_s, "check_s": check_s})
+    print(
+        f"pca: {model.count} images, {input_dim} -> {args.k} dims, "
+        f"{report['total_explained_variance']:.1%} of the variance kept, "
+        f"storage ratio {report['storage_ratio']}"
+    )
     if args.report:
         hadoop_fs.write_json(spark, args.report, report)
     return report
+
+
+def _features_and_stats(spark: SparkSession, args: PcaArgs) -> tuple[DataFrame, FeatureStats, list[dict]]:
+    """The rows to project, the statistics to fit on, and the feature partitions they come from."""
+    if args.snapshot_plan:
+        snapshot = snapshot_features(spark, args.snapshot_plan)
+        return snapshot.frame, snapshot.stats, snapshot.partitions
+    features = _read_features(spark, args.input)
+    stats = compute_stats(features, args.input, _feature_dimension(features, args.input, args.k))
+    return (
+        features,
+        stats,
+        [{"run_key": None, "dirs": [args.input], "rows": stats.count, "statistics": "computed"}],
+    )
 
 
 def compute_stats(features: DataFrame, uri: str, input_dim: int) -> FeatureStats:
@@ -124,10 +148,11 @@ def load_stats(spark: SparkSession, model_uri: str) -> FeatureStats:
     return FeatureStats.from_bytes(hadoop_fs.read_bytes(spark, f"{model_uri.rstrip('/')}/{STATS_FILE}"))
 
 
-def _report(spark: SparkSession, args: PcaArgs, model: PcaModel, self_checks: dict, seconds: dict) -> dict:
+def _report(spark: SparkSession, args: PcaArgs, model: PcaModel, partitions: list[dict], self_checks: dict,
+            seconds: dict) -> dict:
     explained = model.explained_variance_ratio
     cumulative = np.minimum(np.cumsum(explained), 1.0)  # rounding can push the full sum a hair above 1
-    features_bytes = hadoop_fs.directory_bytes(spark, args.input)
+    features_bytes = sum(hadoop_fs.directory_bytes(spark, d) for p in partitions for d in p["dirs"])
     pca_bytes = hadoop_fs.directory_bytes(spark, args.output)
     return {
         "images": model.count,
@@ -146,6 +171,7 @@ def _report(spark: SparkSession, args: PcaArgs, model: PcaModel, self_checks: di
         "method": PCA_METHOD,
         "model_version": MODEL_FORMAT_VERSION,
         "self_checks": self_checks,
+        "partitions": partitions,
     }
 
 
@@ -185,5 +211,7 @@ def _weights_sha256(features: DataFrame) -> str | None:
         return None
     values = [row[0] for row in features.select("weights_sha256").distinct().collect()]
     if len(values) > 1:
-        raise JobInputError(f"features come from {len(values)} different weights files: {sorted(map(str, values))}")
+        raise JobInputError(
+            f"features come from {len(values)} different weights files: {sorted(map(str, values))}"
+        )
     return values[0]

@@ -18,8 +18,8 @@ import numpy as np
 from pyspark.sql import SparkSession
 
 from fruits_spark import hadoop_fs
-from fruits_spark.errors import JobInputError
-from fruits_spark.model import build_mobilenet_v2
+from fruits_spark.errors import JobInputError, missing_input_is
+from fruits_spark.mobilenet import build_mobilenet_v2
 
 IMAGENET = "imagenet"
 IMAGENET_FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
@@ -28,7 +28,7 @@ IMAGENET_URL = "https://storage.googleapis.com/tensorflow/keras-applications/mob
 
 @dataclass(frozen=True)
 class LoadedWeights:
-    """The model's weight arrays (in ``model.get_weights()`` order), the file's sha256 and where it came from."""
+    """The model's weight arrays (``model.get_weights()`` order), the file's sha256 and where it came from."""
 
     arrays: list[np.ndarray]
     sha256: str
@@ -40,10 +40,8 @@ def load_weights(spark: SparkSession, source: str) -> LoadedWeights:
     if source == IMAGENET:
         data = fetch_imagenet_weights().read_bytes()
     else:
-        try:
+        with missing_input_is(f"weights file not found: {source}"):
             data = hadoop_fs.read_bytes(spark, source)
-        except FileNotFoundError as exc:
-            raise JobInputError(f"weights file not found: {source}") from exc
     return LoadedWeights(weight_arrays_from_bytes(data, source), hashlib.sha256(data).hexdigest(), source)
 
 
@@ -52,7 +50,8 @@ def fetch_imagenet_weights(cache_dir: str | None = None) -> Path:
     import keras
 
     try:
-        return Path(keras.utils.get_file(IMAGENET_FILE, IMAGENET_URL, cache_subdir="models", cache_dir=cache_dir))
+        return Path(keras.utils.get_file(IMAGENET_FILE, IMAGENET_URL, cache_subdir="models",
+                                         cache_dir=cache_dir))
     except Exception as exc:  # Keras raises a bare Exception for every download failure
         raise JobInputError(
             f"cannot get the imagenet weights ({exc}); without internet, copy {IMAGENET_FILE} into "
@@ -61,7 +60,7 @@ def fetch_imagenet_weights(cache_dir: str | None = None) -> Path:
 
 
 def weight_arrays_from_bytes(data: bytes, source: str = "weights") -> list[np.ndarray]:
-    """Load a weights file's bytes into MobileNetV2 and return its arrays; ``JobInputError`` if they do not fit.
+    """Load a weights file's bytes into MobileNetV2, return its arrays; ``JobInputError`` if they do not fit.
 
     Keras 3 only warns when part of a model finds nothing to load and keeps those layers random, so the file
     must also hold exactly as many parameters as the model has.
@@ -93,4 +92,5 @@ def _inspect_hdf5(data: bytes, source: str) -> tuple[bool, int]:
             h5.visititems(lambda _, item: sizes.append(item.size) if isinstance(item, h5py.Dataset) else None)
             return "layer_names" in h5.attrs, sum(sizes)
     except OSError as exc:
-        raise JobInputError(f"weights at {source} are not an HDF5 Keras weights file ({len(data)} bytes)") from exc
+        raise JobInputError(
+            f"weights at {source} are not an HDF5 Keras weights file ({len(data)} bytes)") from exc

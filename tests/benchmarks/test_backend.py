@@ -61,7 +61,8 @@ def test_backend_option_reaches_the_job(reference, tmp_path):
     try:
         features = {}
         for backend in (KERAS, TFLITE):
-            featurize_once(spark, images, reference.weights_path, tmp_path / backend, batch_size=4, backend=backend)
+            featurize_once(spark, images, reference.weights_path, tmp_path / backend, batch_size=4,
+                           backend=backend)
             frame = pd.read_parquet(tmp_path / backend / "features").sort_values("path")
             features[backend] = np.stack(frame["features"].to_list())
     finally:

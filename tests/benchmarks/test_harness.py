@@ -32,7 +32,8 @@ def test_tiny_run_writes_every_required_number(tiny_run):
                                             "storage_ratio", "eur_per_million_images"))
     assert written["storage"]["images"] == 8 and written["storage"]["k"] == 4
     assert written["runtimes"]["keras"]["min_cosine_vs_keras"] >= 0.999999
-    assert written["featurize_vs_keras"] == round(written["spark_images_per_s"] / written["keras_images_per_s"], 3)
+    ratio = written["spark_images_per_s"] / written["keras_images_per_s"]
+    assert written["featurize_vs_keras"] == round(ratio, 3)
     assert written["targets"].keys() == {"featurize_vs_keras", "storage_ratio", "eur_per_million_images", "pca_1m_s"}
     assert written["pca_1m_s"] is None and written["targets"]["pca_1m_s"]["met"] is None
     assert written["pca_accuracy"]["exact_pca_job"]["explained_variance_ratio_error"] < 1e-6

@@ -56,8 +56,8 @@ def test_targets_verdicts_on_both_sides_of_each_bar():
     met = check_targets({"featurize_vs_keras": 0.9, "storage_ratio": 30.0, "eur_per_million_images": 0.5,
                          "pca_1m_s": 180.0})
     assert all(v["met"] for v in met.values())
-    missed = check_targets({"featurize_vs_keras": 0.89, "storage_ratio": 24.9, "eur_per_million_images": 0.51,
-                            "pca_1m_s": 180.1})
+    missed = check_targets({"featurize_vs_keras": 0.89, "storage_ratio": 24.9,
+                            "eur_per_million_images": 0.51, "pca_1m_s": 180.1})
     assert not any(v["met"] for v in missed.values())
     assert check_targets({})["storage_ratio"]["met"] is None
 
@@ -91,7 +91,8 @@ def test_pca_size_variants_rewrite_the_same_rows(tmp_path):
     rng = np.random.default_rng(0)
     table = pa.table({"path": [f"s3://bucket/fruits/class/{i}.jpg" for i in range(200)],
                       "label": ["class"] * 200,
-                      "pca": pa.array(list(rng.normal(size=(200, 50)).astype(np.float32)), pa.list_(pa.float32()))})
+                      "pca": pa.array(list(rng.normal(size=(200, 50)).astype(np.float32)),
+                                      pa.list_(pa.float32()))})
     pq.write_table(table, tmp_path / "part-0.parquet")
     variants = pca_size_variants(tmp_path, features_bytes=1_000_000)
     assert variants["pca_as_float16_with_path_label"]["bytes"] < variants["pyarrow_rewrite_as_is"]["bytes"]

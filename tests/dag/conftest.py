@@ -6,7 +6,6 @@ reached through the ``aws_default`` connection exactly as the local emulator is.
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -15,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DAG_FILE = REPO_ROOT / "dags" / "fruits_features.py"
-REGION = "eu-west-3"
-BUCKET = "fruits-test-bucket"
+from local_emr.paths import REPO_ROOT
+from tests.dag.dag_test_env import BUCKET, DAG_FILE, REGION, aws_connection
 
 # Never a developer's own Airflow: a fresh home and SQLite database for this test session.
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fruits-dag-tests-airflow-"))
@@ -31,28 +28,19 @@ for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
     os.environ.setdefault(name, "testing")
 
 
-def aws_connection(endpoint_url: str | None, region: str = REGION) -> str:
-    """The ``AIRFLOW_CONN_AWS_DEFAULT`` value: region (and, locally, the endpoint) in the extra."""
-    extra = {"region_name": region, **({"endpoint_url": endpoint_url} if endpoint_url else {})}
-    return json.dumps({"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra})
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """A moto server for S3 and EMR in this process, on a free port; EMR calls filed under eu-west-3."""
-    from moto.core.responses import BaseResponse
-    from moto.emr.responses import ElasticMapReduceResponse
     from moto.server import ThreadedMotoServer
 
-    # With an endpoint URL, moto's EMR would file every call under us-east-1 (see DESIGN.md).
-    patcher = pytest.MonkeyPatch()
-    patcher.setattr(ElasticMapReduceResponse, "get_region_from_url", BaseResponse.get_region_from_url)
+    from local_emr.moto_patches import file_emr_calls_under_signed_region
+
+    file_emr_calls_under_signed_region()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-    patcher.undo()
 
 
 @pytest.fixture

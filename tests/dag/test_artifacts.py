@@ -4,21 +4,20 @@ from __future__ import annotations
 import pytest
 
 from fruits_emr.artifacts import artifact_uri, sha256_file, upload_artifacts
+from fruits_emr.job_bundle import BUNDLE_FILES
 from fruits_emr.layout import RunLayout, split_s3_uri
-
-from tests.dag.conftest import BUCKET
+from tests.dag.dag_test_env import BUCKET
 
 LAYOUT = RunLayout(bucket=BUCKET, output_prefix="out", run_key="run-1")
 
 
 @pytest.fixture
-def spark_jobs(tmp_path):
-    """A stand-in for spark_jobs/: two entry scripts and a one-module fruits_spark package."""
-    root = tmp_path / "spark_jobs"
-    (root / "fruits_spark").mkdir(parents=True)
-    (root / "fruits_spark" / "__init__.py").write_text('"""pkg"""\n')
-    (root / "featurize.py").write_text("print('featurize')\n")
-    (root / "pca.py").write_text("print('pca')\n")
+def bundle(tmp_path):
+    """A stand-in job bundle (the layout `make dist` writes), each file with its own small content."""
+    root = tmp_path / "bundle"
+    root.mkdir()
+    for file_name in BUNDLE_FILES.values():
+        (root / file_name).write_text(f"print({file_name!r})\n")
     return root
 
 
@@ -27,31 +26,32 @@ def stored_bytes(s3_hook, uri: str) -> bytes:
     return s3_hook.get_key(key, bucket_name=bucket).get()["Body"].read()
 
 
-def test_upload_is_content_addressed_and_skips_unchanged(s3_hook, spark_jobs, tmp_path):
+def test_upload_is_content_addressed_and_skips_unchanged(s3_hook, bundle, tmp_path):
     weights = tmp_path / "w.weights.h5"
     weights.write_bytes(b"weights-v1")
-    first = upload_artifacts(s3_hook, LAYOUT, str(weights), spark_jobs)
+    first = upload_artifacts(s3_hook, LAYOUT, str(weights), str(bundle))
     assert set(first.uploaded) == {"bootstrap", "requirements", "featurize", "pca", "spark_lib", "weights"}
     assert first.weights == artifact_uri(LAYOUT, weights)
     assert first.weights == f"s3://{BUCKET}/out/artifacts/{sha256_file(weights)[:16]}/w.weights.h5"
     assert stored_bytes(s3_hook, first.weights) == b"weights-v1"
-    assert stored_bytes(s3_hook, first.pca) == b"print('pca')\n"
+    assert stored_bytes(s3_hook, first.pca) == b"print('pca.py')\n"
 
-    second = upload_artifacts(s3_hook, LAYOUT, str(weights), spark_jobs)
+    second = upload_artifacts(s3_hook, LAYOUT, str(weights), str(bundle))
     assert second.uploaded == () and second.to_dict() == {**first.to_dict(), "uploaded": ()}
 
-    (spark_jobs / "pca.py").write_text("print('pca v2')\n")
-    third = upload_artifacts(s3_hook, LAYOUT, str(weights), spark_jobs)
+    (bundle / "pca.py").write_text("print('pca v2')\n")
+    third = upload_artifacts(s3_hook, LAYOUT, str(weights), str(bundle))
     assert third.uploaded == ("pca",) and third.pca != first.pca
-    assert stored_bytes(s3_hook, first.pca) == b"print('pca')\n"  # the old version is left for running clusters
+    # the old version is left for running clusters
+    assert stored_bytes(s3_hook, first.pca) == b"print('pca.py')\n"
 
 
 @pytest.mark.parametrize("weights", ["imagenet", "s3://elsewhere/models/w.weights.h5"])
-def test_remote_weights_are_passed_through(s3_hook, spark_jobs, weights):
-    artifacts = upload_artifacts(s3_hook, LAYOUT, weights, spark_jobs)
+def test_remote_weights_are_passed_through(s3_hook, bundle, weights):
+    artifacts = upload_artifacts(s3_hook, LAYOUT, weights, str(bundle))
     assert artifacts.weights == weights and "weights" not in artifacts.uploaded
 
 
-def test_missing_local_weights_fail_clearly(s3_hook, spark_jobs, tmp_path):
+def test_missing_local_weights_fail_clearly(s3_hook, bundle, tmp_path):
     with pytest.raises(FileNotFoundError, match="artifact to upload is missing"):
-        upload_artifacts(s3_hook, LAYOUT, str(tmp_path / "absent.h5"), spark_jobs)
+        upload_artifacts(s3_hook, LAYOUT, str(tmp_path / "absent.h5"), str(bundle))

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.dag.conftest import REPO_ROOT
+from local_emr.paths import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "bootstrap" / "install-deps.sh"
 REQUIREMENTS = REPO_ROOT / "bootstrap" / "requirements-emr.txt"
@@ -25,7 +25,8 @@ def pins(path: Path) -> dict[str, str]:
 
 def test_shellcheck_passes():
     shellcheck = Path(sys.executable).with_name("shellcheck")
-    result = subprocess.run([str(shellcheck), "--severity=style", str(SCRIPT)], capture_output=True, text=True)
+    result = subprocess.run([str(shellcheck), "--severity=style", str(SCRIPT)],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from fruits_emr.budget import MIN_STEP_TIMEOUT_S, STEP_TIMEOUT_FACTOR, BudgetExceeded, check_budget, step_timeout_s
+from fruits_emr.budget import (
+    MIN_STEP_TIMEOUT_S,
+    STEP_TIMEOUT_FACTOR,
+    BudgetExceeded,
+    check_budget,
+    step_timeout_s,
+)
 from fruits_emr.config import EnvDefaults, load_config
 from fruits_emr.cost import estimate_run_cost
 from fruits_emr.params import dag_params
@@ -25,7 +31,8 @@ def test_over_budget_is_refused_with_the_numbers():
     cfg = config(budget_eur=0.1)
     expected = estimate_run_cost(1000, cfg.cluster_shape).eur
     assert expected > 0.1
-    with pytest.raises(BudgetExceeded, match=rf"estimated cost {expected:.2f} EUR for 1000 images .* 0.10 EUR"):
+    with pytest.raises(BudgetExceeded,
+                       match=rf"estimated cost {expected:.2f} EUR for 1000 images .* 0.10 EUR"):
         check_budget(cfg, 1000)
 
 

@@ -67,9 +67,18 @@ def test_weights_must_be_imagenet_s3_or_an_existing_file(tmp_path):
         load_config(default_params(), "eu-west-3", env)
 
 
-def test_unpriced_instance_type_is_refused():
-    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"})
-    with pytest.raises(ConfigError, match="'p5.48xlarge' has no known price"):
+def test_incomplete_job_bundle_is_refused(tmp_path):
+    (tmp_path / "pca.py").write_text("print('pca')\n")
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_JOB_BUNDLE": str(tmp_path)})
+    with pytest.raises(ConfigError, match=r"lacks install-deps.sh, .* \(set FRUITS_EMR_JOB_BUNDLE"):
+        load_config(default_params(), "eu-west-3", env)
+
+
+def test_unknown_instance_type_is_refused():
+    env = EnvDefaults.from_env(
+        {"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_CORE_INSTANCE_TYPE": "p5.48xlarge"}
+    )
+    with pytest.raises(ConfigError, match="'p5.48xlarge' is not a known instance type"):
         load_config(default_params(), "eu-west-3", env)
 
 
@@ -90,14 +99,72 @@ def test_env_defaults_read_the_fruits_emr_variables():
 
 @pytest.mark.parametrize("region", ["us-west-2", "eu-north-1"])
 def test_connection_region_comes_from_the_airflow_connection(monkeypatch, region):
-    from tests.dag.conftest import aws_connection
+    from tests.dag.dag_test_env import aws_connection
 
     # an endpoint nobody listens on: reading the region must not need it
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection("http://127.0.0.1:9", region))
     assert connection_region() == region
 
 
-@pytest.mark.parametrize("input_prefix, output_prefix", [("fruits", "fruits/features"), ("fruits/raw/x", "fruits/raw")])
+@pytest.mark.parametrize("input_prefix, output_prefix",
+                         [("fruits", "fruits/features"), ("fruits/raw/x", "fruits/raw")])
 def test_nested_input_and_output_prefixes_are_refused_before_any_aws_call(input_prefix, output_prefix):
     with pytest.raises(ConfigError, match="neither may contain the other"):
         load_config(default_params(input_prefix=input_prefix, output_prefix=output_prefix), "eu-west-3", ENV)
+
+
+PREFIXES = {
+    "fruits/raw": True, "fruits/raw/": True, "v1.2/a...b/x": True, "it's(1)/a_b-c!": True,
+    ".": False, "..": False, "a/./b": False, "a/../b": False, "a/..": False, "./a": False,
+    "a/*": False, "a?": False, "a/[ab]": False, "{a,b}/c": False, "a//b": False, "/a": False, "": False,
+}
+
+
+@pytest.mark.parametrize("prefix, valid", PREFIXES.items())
+def test_the_form_and_check_config_apply_one_prefix_rule(prefix, valid):
+    from airflow.sdk.definitions.param import ParamsDict
+
+    form = ParamsDict(dag_params())
+    try:
+        form["input_prefix"] = prefix
+        form.validate()
+        form_accepts = True
+    except Exception:
+        form_accepts = False
+    try:
+        load_config(default_params(input_prefix=prefix), "eu-west-3", ENV)
+        config_accepts = True
+    except ConfigError as refused:
+        assert "input_prefix" in str(refused)
+        config_accepts = False
+    assert form_accepts == config_accepts == valid
+
+
+def test_overlap_is_judged_on_normalised_prefixes():
+    with pytest.raises(ConfigError) as refused:
+        load_config(
+            default_params(input_prefix="fruits/x/../features/images", output_prefix="fruits/features"),
+            "eu-west-3",
+            ENV,
+        )
+    assert "'..' segment" in str(refused.value)
+    assert "input_prefix and output_prefix must differ" in str(refused.value)
+
+
+def test_full_explained_variance_needs_every_component():
+    with pytest.raises(ConfigError, match="min_explained_variance 1.0 cannot be reached with k=50"):
+        load_config(default_params(min_explained_variance=1.0), "eu-west-3", ENV)
+    assert load_config(default_params(min_explained_variance=1.0, k=1280), "eu-west-3", ENV).k == 1280
+    assert load_config(default_params(min_explained_variance=0.99, k=50), "eu-west-3", ENV).k == 50
+
+
+def test_deployment_id_defaults_and_is_checked():
+    assert load_config(default_params(), "eu-west-3", ENV).deployment_id == "default"
+    env = EnvDefaults.from_env(
+        {"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": "staging-2"}
+    )
+    assert load_config(default_params(), "eu-west-3", env).deployment_id == "staging-2"
+    for bad in ("", "Prod", "a_b", "-x", "x" * 33):
+        env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": bad})
+        with pytest.raises(ConfigError, match="FRUITS_EMR_DEPLOYMENT_ID"):
+            load_config(default_params(), "eu-west-3", env)

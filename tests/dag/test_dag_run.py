@@ -15,8 +15,7 @@ from PIL import Image
 from fruits_emr.layout import run_key
 from fruits_emr.params import dag_params
 from fruits_emr.sensors import DiagnosingEmrStepSensor
-
-from tests.dag.conftest import BUCKET, REGION, aws_connection
+from tests.dag.dag_test_env import BUCKET, REGION, aws_connection
 
 IMAGES = ["apple/1.jpg", "apple/2.jpg", "banana/1.jpg", "banana/2.png"]
 
@@ -44,13 +43,20 @@ def run(dag, **conf):
 
 
 def test_dry_run_plans_and_prices_without_a_cluster(dag, airflow_db, photos, s3_hook, emr_client, caplog):
-    dag_run, states, seconds = run(dag, dry_run=True)
+    dag_run, states, seconds = run(dag, dry_run=True, k=2)
     print(f"airflow db init {airflow_db:.1f}s, dry-run dag.test {seconds:.1f}s")
     assert dag_run.state == "success"
     assert {t: states[t] for t in ("check_config", "plan_inputs", "estimate_cost", "should_start_cluster")} \
         == dict.fromkeys(("check_config", "plan_inputs", "estimate_cost", "should_start_cluster"), "success")
-    after_gate = set(states) - {"check_config", "plan_inputs", "estimate_cost", "should_start_cluster"}
+    after_gate = set(states) - {
+        "check_config",
+        "plan_inputs",
+        "estimate_cost",
+        "should_start_cluster",
+        "cleanup",
+    }
     assert {states[t] for t in after_gate} == {"skipped"}  # the teardown too: no cluster to end
+    assert states["cleanup"] == "success" and "DRY RUN: nothing deleted" in caplog.text
     assert emr_client.list_clusters()["Clusters"] == []
     input_list = s3_hook.read_key(
         f"fruits/features/runs/{run_key(dag_run.run_id)}/input_list.txt", bucket_name=BUCKET)
@@ -65,12 +71,21 @@ def test_non_eu_region_stops_the_run_before_any_aws_call(dag, airflow_db, monkey
     dag_run, states, _ = run(dag)
     assert dag_run.state == "failed"
     assert states["check_config"] == "failed"
+    (check,) = [ti for ti in dag_run.get_task_instances() if ti.task_id == "check_config"]
+    assert dag.get_task("check_config").retries >= 1 and check.try_number == 1  # permanent: not retried
     assert "region 'us-east-1' is not an EU region" in capfd.readouterr().out
     assert {s for t, s in states.items() if t != "check_config"} <= {"upstream_failed", "skipped"}
 
 
+def test_snapshot_smaller_than_k_is_refused_before_any_cluster(dag, airflow_db, photos, emr_client, capfd):
+    dag_run, states, _ = run(dag, k=5)
+    assert dag_run.state == "failed" and states["plan_inputs"] == "failed"
+    assert "at most 4 images, fewer than k=5 PCA components: no cluster is started" in capfd.readouterr().out
+    assert emr_client.list_clusters()["Clusters"] == []
+
+
 def test_over_budget_run_is_refused_by_the_cost_guard(dag, airflow_db, photos, emr_client, capfd):
-    dag_run, states, _ = run(dag, budget_eur=0.01)
+    dag_run, states, _ = run(dag, budget_eur=0.01, k=2)
     assert dag_run.state == "failed"
     assert states["plan_inputs"] == "success" and states["estimate_cost"] == "failed"
     assert "is above the budget of 0.01 EUR" in capfd.readouterr().out
@@ -116,7 +131,7 @@ def failing_featurize_step(monkeypatch):
 def test_failed_step_fails_the_run_and_the_teardown_still_terminates(
     dag, airflow_db, photos, emr_client, failing_featurize_step, capfd
 ):
-    dag_run, states, seconds = run(dag)
+    dag_run, states, seconds = run(dag, k=2)
     print(f"failing-step dag.test {seconds:.1f}s")
     assert dag_run.state == "failed"
     assert {t: states[t] for t in ("create_cluster", "add_steps", "terminate_cluster")} == dict.fromkeys(

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.dag.conftest import DAG_FILE, REPO_ROOT
+from local_emr.paths import REPO_ROOT
+from tests.dag.dag_test_env import DAG_FILE
 
 PARSER = Path(__file__).with_name("parse_offline.py")
 

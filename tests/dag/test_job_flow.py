@@ -5,9 +5,18 @@ import pytest
 
 from fruits_emr.artifacts import Artifacts
 from fruits_emr.config import EnvDefaults, load_config
-from fruits_emr.job_flow import EMR_RELEASE_LABEL, build_job_flow, cluster_name, interchangeable_types
+from fruits_emr.instance_types import INSTANCE_TYPES
+from fruits_emr.job_flow import (
+    DEPLOYMENT_TAG,
+    EMR_RELEASE_LABEL,
+    TOKEN_TAG,
+    build_job_flow,
+    cluster_name,
+    idempotency_token,
+    interchangeable_types,
+)
 from fruits_emr.params import dag_params
-from fruits_emr.spark_sizing import YARN_MEMORY_MB, size_executors
+from fruits_emr.spark_sizing import size_executors
 from fruits_emr.steps import build_steps
 
 RUN_ID = "manual__2026-11-24T06:00:00+00:00"
@@ -22,9 +31,10 @@ ARTIFACTS = Artifacts(
 )
 
 
-def config(**overrides):
+def config(deployment_id="default", **overrides):
     params = {**{n: p.value for n, p in dag_params().items()}, "output_prefix": "out", **overrides}
-    return load_config(params, "eu-west-3", EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "b-1"}))
+    env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "b-1", "FRUITS_EMR_DEPLOYMENT_ID": deployment_id})
+    return load_config(params, "eu-west-3", env)
 
 
 def job_flow(**overrides):
@@ -40,16 +50,27 @@ def fleet(flow, role):
 def test_cluster_identity_logs_and_safety_nets():
     flow = job_flow()
     layout = config().layout(RUN_ID)
-    assert flow["Name"] == cluster_name(layout) and layout.run_key in flow["Name"]
+    assert flow["Name"] == cluster_name("default", layout) and layout.run_key in flow["Name"]
     assert flow["ReleaseLabel"] == EMR_RELEASE_LABEL and EMR_RELEASE_LABEL.startswith("emr-7.")
     assert flow["Applications"] == [{"Name": "Spark"}]
     assert flow["LogUri"] == layout.logs_uri == "s3://b-1/out/emr-logs/"
     assert flow["Instances"]["KeepJobFlowAliveWhenNoSteps"] is True
     assert 60 <= flow["AutoTerminationPolicy"]["IdleTimeout"] <= 3600
     tags = {t["Key"]: t["Value"] for t in flow["Tags"]}
-    assert tags == {"project": "fruits-emr", "dag_id": "fruits_features", "run_id": RUN_ID}
+    assert tags == {
+        "project": "fruits-emr", "dag_id": "fruits_features", "run_id": RUN_ID,
+        DEPLOYMENT_TAG: "default", TOKEN_TAG: idempotency_token("default", RUN_ID),
+    }
     (action,) = flow["BootstrapActions"]
     assert action["ScriptBootstrapAction"] == {"Path": ARTIFACTS.bootstrap, "Args": [ARTIFACTS.requirements]}
+
+
+def test_deployments_never_share_a_cluster_name_or_token():
+    prod, staging = job_flow(), job_flow(deployment_id="staging")
+    assert prod["Name"] != staging["Name"] and "-staging-" in staging["Name"]
+    tags = [{t["Key"]: t["Value"] for t in flow["Tags"]} for flow in (prod, staging)]
+    assert tags[0][TOKEN_TAG] != tags[1][TOKEN_TAG] and tags[1][DEPLOYMENT_TAG] == "staging"
+    assert idempotency_token("default", RUN_ID) != idempotency_token("default", RUN_ID + "x")
 
 
 def test_spot_core_fleet_falls_back_to_on_demand():
@@ -73,10 +94,10 @@ def test_interchangeable_types_share_vcpus_and_memory():
     assert interchangeable_types("c5.xlarge") == ["c5.xlarge"]
 
 
-@pytest.mark.parametrize("itype", sorted(YARN_MEMORY_MB))
+@pytest.mark.parametrize("itype", sorted(INSTANCE_TYPES))
 def test_spark_sizing_fits_in_the_node(itype):
     sizing = size_executors(itype, 3)
-    assert sizing.executor_memory_mb + sizing.executor_overhead_mb <= YARN_MEMORY_MB[itype]
+    assert sizing.executor_container_mb <= INSTANCE_TYPES[itype].yarn_memory_mb
     assert sizing.executor_cores % sizing.task_cpus == 0 and sizing.tf_threads == sizing.task_cpus
     defaults = sizing.spark_defaults()
     assert defaults["spark.executor.instances"] == "3"
@@ -106,7 +127,7 @@ def test_steps_follow_the_job_command_lines():
         "--weights": ARTIFACTS.weights, "--report": layout.featurize_report_uri,
         "--batch-size": "64", "--tf-threads": "2",
     }
-    assert p_opts == {"--input": layout.features_uri, "--output": layout.pca_uri, "--k": "32",
+    assert p_opts == {"--snapshot-plan": layout.snapshot_plan_uri, "--output": layout.pca_uri, "--k": "32",
                       "--model-output": layout.pca_model_uri, "--report": layout.pca_report_uri}
 
 

@@ -9,22 +9,27 @@ from botocore.stub import Stubber
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.emr.models import Step, emr_backends
 
+from fruits_emr.job_flow import run_tags
 from fruits_emr.operators import (
     AdoptingEmrCreateJobFlowOperator,
     IdempotentEmrAddStepsOperator,
+    RunClustersTerminateOperator,
+    find_run_clusters,
     plan_step_reuse,
 )
 from fruits_emr.sensors import DiagnosingEmrStepSensor
 from fruits_emr.step_logs import step_stderr_key
+from tests.dag.dag_test_env import BUCKET, REGION
 
-from tests.dag.conftest import BUCKET, REGION
-
+RUN_ID = "manual__2026-11-24T06:00:00+00:00"
 JOB_FLOW = {
-    "Name": "fruits-features-manual-2026-11-24T06-00-00-00-00",
+    "Name": "fruits-features-default-manual-2026-11-24T06-00-00-00-00",
     "ReleaseLabel": "emr-7.13.0",
     "LogUri": f"s3://{BUCKET}/out/emr-logs/",
     "Instances": {"KeepJobFlowAliveWhenNoSteps": True, "InstanceFleets": []},
+    "Tags": run_tags("default", "fruits_features", RUN_ID),
 }
+STAGING_JOB_FLOW = {**JOB_FLOW, "Tags": run_tags("staging", "fruits_features", RUN_ID)}
 STEPS = [
     {"Name": name, "ActionOnFailure": "CANCEL_AND_WAIT",
      "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", f"s3://{BUCKET}/{name}.py"]}}
@@ -50,10 +55,23 @@ def moto_cluster(cluster_id):
     return emr_backends[DEFAULT_ACCOUNT_ID][REGION].clusters[cluster_id]
 
 
-def create(task_id="create_cluster"):
+def create(job_flow=JOB_FLOW):
     return AdoptingEmrCreateJobFlowOperator(
-        task_id=task_id, job_flow_overrides=JOB_FLOW, aws_conn_id="aws_default", emr_conn_id=None
+        task_id="create_cluster", job_flow_overrides=job_flow, aws_conn_id="aws_default", emr_conn_id=None
     )
+
+
+def terminate(job_flow_id, job_flow=JOB_FLOW):
+    return RunClustersTerminateOperator(
+        task_id="terminate_cluster",
+        job_flow_id=job_flow_id,
+        job_flow_overrides=job_flow,
+        aws_conn_id="aws_default",
+    )
+
+
+def states(emr_client):
+    return {c["Id"]: c["Status"]["State"] for c in emr_client.list_clusters()["Clusters"]}
 
 
 def add_steps(cluster_id):
@@ -82,6 +100,42 @@ def test_create_starts_a_new_cluster_when_the_old_one_is_gone(emr_client):
     second = create().execute(context())
     assert second != first
     assert emr_client.describe_cluster(ClusterId=second)["Cluster"]["Status"]["State"] == "WAITING"
+
+
+def test_a_run_that_started_two_clusters_keeps_the_oldest_and_ends_the_other(emr_client):
+    # A timed-out RunJobFlow retried by botocore: two clusters carry the run's token.
+    first = emr_client.run_job_flow(**JOB_FLOW)["JobFlowId"]
+    second = emr_client.run_job_flow(**JOB_FLOW)["JobFlowId"]
+    assert create().execute(context()) == first
+    assert states(emr_client)[second] == "TERMINATED" and states(emr_client)[first] == "WAITING"
+
+
+def test_adoption_and_teardown_never_cross_deployments(emr_client):
+    staging = create(STAGING_JOB_FLOW).execute(context())  # same run id, other deployment
+    production = create().execute(context())
+    assert production != staging
+    assert find_run_clusters(emr_client, JOB_FLOW["Tags"]) == [production]
+    terminate(None).execute(context())
+    assert states(emr_client) == {staging: "WAITING", production: "TERMINATED"}
+
+
+def test_teardown_finds_the_runs_cluster_when_its_id_never_reached_xcom(emr_client):
+    orphan = emr_client.run_job_flow(**JOB_FLOW)["JobFlowId"]  # create_cluster failed after RunJobFlow
+    terminate(None).execute(context())
+    assert states(emr_client)[orphan] == "TERMINATED"
+    terminate(None).execute(context())  # nothing left: a no-op, not an error
+
+
+def test_teardown_terminates_the_cluster_from_xcom_too(emr_client):
+    untagged = emr_client.run_job_flow(**{**JOB_FLOW, "Tags": []})["JobFlowId"]
+    terminate(untagged).execute(context())
+    assert states(emr_client)[untagged] == "TERMINATED"
+
+
+def test_tags_without_the_runs_identity_match_nothing_rather_than_everything(emr_client):
+    emr_client.run_job_flow(**JOB_FLOW)
+    with pytest.raises(ValueError, match="cannot identify the run's clusters"):
+        find_run_clusters(emr_client, [{"Key": "project", "Value": "fruits-emr"}])
 
 
 def test_retried_add_steps_adds_no_duplicates(emr_client):
@@ -136,13 +190,14 @@ def test_failed_step_logs_failure_details_and_stderr_tail(emr_client, s3_hook, m
     details = {"Reason": "Unknown error", "Message": "spark-submit exited with 1", "LogFile": key}
     monkeypatch.setattr(  # moto keeps no FailureDetails; add them to its answer for failed steps
         Step, "status",
-        property(lambda s: {**moto_status.fget(s), **({"FailureDetails": details} if s.state == "FAILED" else {})}),
+        property(lambda s: {**moto_status.fget(s),
+                            **({"FailureDetails": details} if s.state == "FAILED" else {})}),
     )
     next(s for s in moto_cluster(cluster_id).steps if s.id == step_id).state = "FAILED"
     with pytest.raises(AirflowException, match="spark-submit exited with 1"):
         sensor(cluster_id, step_id).poke(context())
     logged = capsys.readouterr().out  # the task logger writes to stdout outside a task runner
-    assert "Reason: Unknown error" in logged
+    assert logged.index("FAILED: Unknown error") < logged.index("End of the step's stderr")  # reason first
     assert "ValueError: no images under the input prefix" in logged
     assert "line 99" in logged and "line 10\n" not in logged  # only the tail
 
@@ -175,3 +230,22 @@ def test_on_kill_never_raises(aws):
         stub.add_client_error("cancel_steps", "InvalidRequestException", "Step s-GONE does not exist")
         watcher.on_kill()  # logged, not raised: the kill goes ahead
         stub.assert_no_pending_responses()
+
+
+def test_a_cluster_that_ended_before_the_step_fails_the_sensor_at_once(emr_client, s3_hook, capsys):
+    from fruits_emr.sensors import ClusterEnded
+
+    cluster_id = create().execute(context())
+    step_id, _ = add_steps(cluster_id).execute(context())
+    cluster = moto_cluster(cluster_id)
+    for step in cluster.steps:
+        step.state = "PENDING"  # EMR may cancel the steps only after the cluster is gone
+    cluster.state = "TERMINATED_WITH_ERRORS"
+    cluster.last_state_change_reason = "The requested number of spot instances exceeds your limit."
+    key = f"out/emr-logs/{cluster_id}/node/i-0abc/bootstrap-actions/1/stderr.gz"
+    s3_hook.load_bytes(gzip.compress(b"curl: (22) 403 Forbidden\n"), key, bucket_name=BUCKET)
+    with pytest.raises(ClusterEnded, match=f"cluster {cluster_id} is TERMINATED_WITH_ERRORS"):
+        sensor(cluster_id, step_id).poke(context())
+    logged = capsys.readouterr().out
+    assert "The requested number of spot instances exceeds your limit." in logged
+    assert f"End of s3://{BUCKET}/{key}" in logged and "403 Forbidden" in logged

@@ -8,7 +8,8 @@ from airflow.sdk.definitions.param import ParamsDict
 from fruits_emr.params import dag_params
 
 EXPECTED = {"input_prefix", "output_prefix", "max_images", "k", "core_instance_count", "use_spot",
-            "budget_eur", "min_explained_variance", "dry_run", "full_reprocess"}
+            "budget_eur", "min_explained_variance", "dry_run", "full_reprocess", "publish"}
+SWITCHES = {"use_spot", "dry_run", "full_reprocess", "publish"}
 
 
 def test_form_has_every_param_with_title_description_and_type():
@@ -17,7 +18,34 @@ def test_form_has_every_param_with_title_description_and_type():
     for name, param in params.items():
         assert isinstance(param, Param)
         assert param.schema.get("title") and param.description, name
-        assert param.schema.get("type") in {"string", "integer", "number", "boolean"}, name
+        expected_type = ["boolean", "null"] if name in SWITCHES else param.schema.get("type")
+        assert param.schema.get("type") == expected_type, name
+        assert expected_type in ("string", "integer", "number", ["boolean", "null"]), name
+
+
+def test_form_marks_only_values_as_required_not_switches():
+    # Airflow's form puts a "required" asterisk on every field whose type does not allow null
+    # (isParamRequired in its UI): a switch is always on or off, so it must not get one.
+    for name, param in dag_params().items():
+        required = "null" not in param.schema["type"]
+        assert required is (name not in SWITCHES), name
+
+
+@pytest.mark.parametrize("name, described_range", [
+    ("k", "1 to 1280"), ("core_instance_count", "1 to 20"), ("max_images", "1 to 10,000,000"),
+    ("budget_eur", "0.01 to 1000 EUR"), ("input_prefix", "no s3://, no bucket name"),
+    ("output_prefix", "no s3://, no bucket name"),
+])
+def test_descriptions_give_the_allowed_range_or_format(name, described_range):
+    assert described_range in dag_params()[name].description
+
+
+def test_number_fields_have_a_minimum_the_form_can_clamp_to():
+    # The form's number field turns a typed "-" into an empty field ("This field is required") unless
+    # the schema has a `minimum`, which it then clamps to: every number Param has one.
+    for name, param in dag_params().items():
+        if param.schema["type"] in ("integer", "number"):
+            assert "minimum" in param.schema and "exclusiveMinimum" not in param.schema, name
 
 
 def test_defaults_pass_their_own_schema():

@@ -32,7 +32,7 @@ class PipelineRun:
     """One DAG run: what went in, how Airflow ended, what S3 and EMR show afterwards."""
 
     bucket: str
-    upload: SampleUpload
+    upload: SampleUpload | None  # None for a later night on an existing bucket
     result: DagTestResult
     report: RunReport
 
@@ -48,20 +48,22 @@ def emulator(tmp_path_factory) -> Emulator:
 
 @pytest.fixture(scope="module")
 def run_pipeline(emulator, real_weights, tmp_path_factory) -> Callable[..., PipelineRun]:
-    """Run the DAG once on fresh sample images in a new bucket; ``weights``/``conf`` vary the run
-    (``{bucket}`` in ``weights`` is replaced by the run's bucket); ``meanwhile(bucket)`` runs in a
-    thread alongside the DAG run."""
+    """Run the DAG once on fresh sample images in a new bucket, or again on ``bucket`` as it is (a later
+    night); ``weights``/``conf`` vary the run (``{bucket}`` in ``weights`` is replaced by the run's
+    bucket); ``meanwhile(bucket)`` runs in a thread alongside the DAG run."""
     airflow_home = tmp_path_factory.mktemp("e2e-airflow")
 
     def run(conf: dict | None = None, weights: str | None = None,
-            meanwhile: Callable[[str], None] | None = None) -> PipelineRun:
-        bucket = f"fruits-e2e-{next(_bucket_numbers)}"
+            meanwhile: Callable[[str], None] | None = None, bucket: str | None = None) -> PipelineRun:
         s3 = emulator.client("s3")
-        ensure_bucket(s3, bucket)
-        upload = upload_samples(s3, bucket, INPUT_PREFIX, PER_CLASS, CLASSES, say=lambda _: None)
+        upload = None
+        if bucket is None:
+            bucket = f"fruits-e2e-{next(_bucket_numbers)}"
+            ensure_bucket(s3, bucket)
+            upload = upload_samples(s3, bucket, INPUT_PREFIX, PER_CLASS, CLASSES, say=lambda _: None)
         weights_uri = (weights or str(real_weights)).format(bucket=bucket)
         env = airflow_environment(emulator, airflow_home, bucket, weights_uri, poke_interval_s=1)
-        work = tmp_path_factory.mktemp(bucket)
+        work = tmp_path_factory.mktemp(bucket)  # numbered: a later night gets a folder of its own
         helper = threading.Thread(target=meanwhile, args=(bucket,), daemon=True) if meanwhile else None
         if helper:
             helper.start()

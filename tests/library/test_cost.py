@@ -2,18 +2,19 @@
 import pytest
 
 from fruits_emr.cost import (
-    INSTANCE_PRICES_USD,
     ClusterShape,
     cluster_eur_per_hour,
     estimate_run_cost,
     eur_per_million_images,
 )
+from fruits_emr.instance_types import instance_type
+from fruits_emr.spark_sizing import size_executors
 
 
 def test_spot_makes_the_core_nodes_cheaper_but_not_the_emr_uplift():
     on_demand = cluster_eur_per_hour(ClusterShape(use_spot=False), spot_discount=0.6)
     spot = cluster_eur_per_hour(ClusterShape(use_spot=True), spot_discount=0.6)
-    _, ec2, _ = INSTANCE_PRICES_USD["m5.xlarge"]
+    ec2 = instance_type("m5.xlarge").ec2_usd_per_hour
     assert spot < on_demand
     # Only the two core nodes' EC2 part is discounted.
     assert on_demand - spot == pytest.approx(2 * ec2 * 0.6 * 0.92)
@@ -53,7 +54,7 @@ def test_log_dict_names_its_inputs():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"core_type": "p4d.24xlarge"}, "no price for instance type"),
+        ({"core_type": "p4d.24xlarge"}, "unknown instance type"),
         ({"core_count": 0}, "core_count must be at least 1"),
     ],
 )
@@ -69,3 +70,18 @@ def test_estimate_refuses_nonsense_inputs():
         estimate_run_cost(1, ClusterShape(), images_per_vcpu_s=0)
     with pytest.raises(ValueError, match="spot_discount"):
         cluster_eur_per_hour(ClusterShape(), spot_discount=1.0)
+
+
+@pytest.mark.parametrize("core_count", [1, 2, 5])
+def test_throughput_counts_the_executors_that_really_run(core_count):
+    shape = ClusterShape(core_type="c5.xlarge", core_count=core_count)
+    sizing = size_executors("c5.xlarge", core_count)
+    assert shape.executor_vcpus == sizing.running_executors * sizing.executor_cores == 4 * core_count
+    estimate = estimate_run_cost(72_000, shape, images_per_vcpu_s=10.0)
+    assert estimate.compute_hours == pytest.approx(72_000 / (10.0 * 4 * core_count) / 3600)
+
+
+def test_c5_xlarge_pays_the_c5_emr_uplift_not_the_m5_one():
+    # aws.amazon.com/emr/pricing: c5.xlarge 0.043 USD/h (c5.2xlarge 0.085), m5.xlarge 0.048.
+    assert instance_type("c5.xlarge").emr_usd_per_hour == 0.043
+    assert instance_type("c5.2xlarge").emr_usd_per_hour == 0.085

@@ -1,12 +1,22 @@
 """Run layout: run keys are safe, every artefact of a run sits under the run prefix."""
+import re
+
 import pytest
 
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri, split_s3_uri
 
 
 def test_run_key_replaces_characters_unsafe_for_s3_and_emr_names():
-    assert run_key("manual__2026-11-24T06:00:00+00:00") == "manual__2026-11-24T06-00-00-00-00"
-    assert run_key("scheduled__2026-01-01") == "scheduled__2026-01-01"
+    assert re.fullmatch(
+        r"manual__2026-11-24T06-00-00-00-00-[0-9a-f]{10}", run_key("manual__2026-11-24T06:00:00+00:00")
+    )
+    assert run_key("scheduled__2026-01-01").startswith("scheduled__2026-01-01-")
+    assert run_key("a b") == run_key("a b")  # stable: retries and later tasks find the same key
+
+
+def test_run_key_is_injective_for_ids_that_differ_only_in_unsafe_characters():
+    ids = ["manual__2026-11-24T06:00:00+00:00_X", "manual__2026-11-24T06-00-00-00-00_X", "a b", "a+b", "a-b"]
+    assert len({run_key(i) for i in ids}) == len(ids)
 
 
 def test_run_key_refuses_an_id_without_usable_characters():
@@ -34,10 +44,12 @@ def test_run_outputs_are_under_the_run_prefix_and_shared_pointers_are_not():
     run_outputs = [
         layout.input_list_uri, layout.features_uri, layout.quarantine_uri, layout.featurize_report_uri,
         layout.pca_uri, layout.pca_model_uri, layout.pca_report_uri, layout.validation_uri, layout.plots_uri,
+        layout.carried_uri, layout.partition_stats_uri, layout.plan_catalogue_uri, layout.snapshot_plan_uri,
+        layout.catalogue_uri,
     ]
     assert len(set(run_outputs)) == len(run_outputs)
     assert all(uri.startswith("s3://bucket/features/v1/runs/run-1/") for uri in run_outputs)
-    for shared in (layout.latest_uri, layout.manifest_uri, layout.artifacts_uri, layout.logs_uri):
+    for shared in (layout.latest_uri, layout.runs_uri, layout.artifacts_uri, layout.logs_uri):
         assert shared.startswith("s3://bucket/features/v1/") and "/runs/" not in shared
 
 

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from emr_test_helpers import cluster_status, spark_step, step_state, wait_for_step, wait_until
 
 from local_emr import faults
-from local_emr.server import running_emulator
+from local_emr.server import FAKE_CREDENTIALS, running_emulator
 
 SLEEPING_JOB = "import time\ntime.sleep(300)\n"
 
@@ -18,7 +18,7 @@ def test_clusters_live_in_the_region_the_client_signs_for(emulator, emr, start_c
     cluster = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
     assert ":eu-west-3:" in cluster["ClusterArn"]
     us_east = boto3.client("emr", endpoint_url=emulator.endpoint_url, region_name="us-east-1",
-                           aws_access_key_id="local", aws_secret_access_key="local")
+                           **FAKE_CREDENTIALS)
     assert cluster_id not in [c["Id"] for c in us_east.list_clusters()["Clusters"]]
 
 
@@ -97,3 +97,32 @@ def test_a_second_emulator_in_the_same_process_is_refused(emulator, tmp_path):
             pass
     # The refused start did not disturb the running one.
     assert emulator.client("s3").list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_a_cluster_that_fails_to_start_ends_with_errors_and_the_step_sensor_says_why(
+        emulator, emr, bucket, put_script, start_cluster, monkeypatch, capsys):
+    from fruits_emr.sensors import DiagnosingEmrStepSensor, StepFailed
+
+    script = put_script("never.py", "print('never runs')\n")
+    cluster_id = start_cluster()
+    faults.fail_cluster_start("BOOTSTRAP_FAILURE", "On the master instance (i-local), bootstrap action 1 "
+                                                   "returned a non-zero return code")
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[spark_step("featurize", script)])[
+        "StepIds"
+    ]
+
+    assert wait_for_step(emr, cluster_id, step_id)["Status"]["State"] == "CANCELLED"
+    status = cluster_status(emr, cluster_id)
+    assert status["State"] == "TERMINATED_WITH_ERRORS"
+    assert status["StateChangeReason"]["Code"] == "BOOTSTRAP_FAILURE"
+
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", emulator.airflow_connection())
+    sensor = DiagnosingEmrStepSensor(task_id="wait_featurize", job_flow_id=cluster_id, step_id=step_id,
+                                     aws_conn_id="aws_default")
+    with pytest.raises(StepFailed):
+        sensor.poke({})
+    logged = capsys.readouterr().out
+    assert f"Cluster {cluster_id} is TERMINATED_WITH_ERRORS" in logged
+    assert "BOOTSTRAP_FAILURE: On the master instance (i-local), bootstrap action 1" in logged
+    assert f"s3://{bucket}/logs/{cluster_id}/node/<instance-id>/bootstrap-actions/" in logged
+    assert "No matching distribution found" in logged  # the bootstrap action's stderr tail

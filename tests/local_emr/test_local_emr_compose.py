@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from local_emr.__main__ import build_parser
+from local_emr.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
                     "airflow-triggerer", "airflow-init")
@@ -60,7 +60,8 @@ def test_airflow_services_run_locally_with_the_pinned_image(compose):
 
 
 def test_airflow_image_installs_the_pins_of_the_airflow_extra(compose):
-    extra = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["airflow"]
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    extra = project["optional-dependencies"]["airflow"]
     dockerfile = compose["x-airflow-common"]["build"]["dockerfile_inline"]
     installed = re.findall(r'"([^"]+)"', dockerfile)
     assert set(extra) <= set(installed)

@@ -14,7 +14,8 @@ from textops import shout
 spark = SparkSession.builder.getOrCreate()
 lines = spark.read.text(sys.argv[1]).withColumn("path", F.input_file_name())
 rows = sorted(f"{r.path}\\t{shout(r.value)}" for r in lines.collect())
-spark.createDataFrame([(r,) for r in rows], "line string").coalesce(1).write.mode("overwrite").text(sys.argv[2])
+frame = spark.createDataFrame([(r,) for r in rows], "line string")
+frame.coalesce(1).write.mode("overwrite").text(sys.argv[2])
 print("LINES-WRITTEN", len(rows))
 """
 FAILING_JOB = 'raise ValueError("no such fruit: durian")\n'

@@ -1,7 +1,8 @@
-"""Small run outputs (reports + Parquet) in the formats of docs/ARCHITECTURE.md, for the output tests.
+"""Small run outputs (plan, reports + Parquet) in the formats of docs/ARCHITECTURE.md, for the output tests.
 
 The PCA outputs are computed, not invented: class-clustered 1280-d features are reduced with a real
-SVD, so the explained variance in the report is what the vectors actually carry. Tests corrupt a
+SVD, so the explained variance in the report is what the vectors actually carry. A run is a first run
+(every input ``pending`` in its plan catalogue, one feature partition: its own). Tests corrupt a
 ``RunOutputs`` field, then upload it.
 """
 from __future__ import annotations
@@ -13,8 +14,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fruits_emr.s3io import write_bytes
+from fruits_emr import catalogue
+from fruits_emr.catalogue import PENDING, Entry
 from fruits_emr.layout import RunLayout, run_key
+from fruits_emr.s3io import write_bytes
+from fruits_spark.mobilenet import FEATURE_DIM
 
 REGION = "eu-west-3"
 BUCKET = "fruits-emr-test"
@@ -22,7 +26,6 @@ OUTPUT_PREFIX = "out"
 INPUT_PREFIX = "images"
 RUN_ID = "scheduled__2026-11-24T02:00:00+00:00"
 CLASSES = ("apple", "banana", "kiwi")
-FEATURE_DIM = 1280
 K = 4
 
 
@@ -61,6 +64,13 @@ class RunOutputs:
 
     def upload(self, s3_hook, layout: RunLayout) -> None:
         write_bytes(s3_hook, layout.input_list_uri, "".join(f"{u}\n" for u in self.inputs).encode())
+        plan = [Entry(uri, f"etag-{i}", 10, PENDING) for i, uri in enumerate(self.inputs)]
+        catalogue.write_catalogue(s3_hook, layout.plan_catalogue_uri, plan)
+        write_bytes(s3_hook, layout.snapshot_plan_uri, json.dumps(
+            {"version": 1, "run_key": layout.run_key, "based_on": None, "base_pointer_etag": None}).encode())
+        self.pca_report.setdefault("partitions", [
+            {"run_key": layout.run_key, "dirs": [layout.features_uri], "rows": len(self.pca),
+             "stats_uri": layout.partition_stats_uri, "statistics": "computed"}])
         for name, uri, report in (("featurize_report", layout.featurize_report_uri, self.featurize_report),
                                   ("pca_report", layout.pca_report_uri, self.pca_report)):
             if name not in self.skip:
@@ -70,10 +80,12 @@ class RunOutputs:
             ("quarantine", layout.quarantine_uri, self.quarantine, {}),
             ("pca", layout.pca_uri, self.pca, {"pca": pa.list_(pa.float32())}),
         )
+        empty_columns = {"features": ["path"], "quarantine": ["path", "reason", "detail"], "pca": ["path"]}
         for name, uri, rows, vector_types in datasets:
             if name in self.skip:
                 continue
-            columns = {key: [row[key] for row in rows] for key in rows[0]} if rows else {"path": []}
+            columns = {key: [row[key] for row in rows] for key in rows[0]} if rows else \
+                {key: [] for key in empty_columns[name]}
             schema = pa.schema([(key, vector_types.get(key, pa.string())) for key in columns])
             half = len(rows) // 2  # two part files, as Spark writes them, plus its _SUCCESS marker
             for part, chunk in enumerate((rows[:half], rows[half:])):
@@ -82,7 +94,8 @@ class RunOutputs:
             write_bytes(s3_hook, f"{uri}/_SUCCESS", b"")
 
 
-def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K, first_index: int = 0) -> RunOutputs:
+def consistent_run(n_images: int = 30, n_quarantined: int = 3, k: int = K,
+                   first_index: int = 0) -> RunOutputs:
     """A run whose outputs agree with each other (validation reads the input list, not the images).
 
     Input names are numbered from ``first_index``, so two runs can process disjoint images.

@@ -50,14 +50,16 @@ def test_consistent_run_passes_and_writes_its_report(s3_hook, layout):
     assert all(set(c) == {"name", "passed", "observed", "expected"} for c in stored["checks"])
     assert report["counts"] == {"images": 30, "featurized": 27, "quarantined": 3,
                                 "quarantine_by_reason": {"not_an_image": 3}}
-    assert report["cumulative_explained_variance"] == pytest.approx(run.pca_report["cumulative_explained_variance"][-1])
+    kept = run.pca_report["cumulative_explained_variance"][-1]
+    assert report["cumulative_explained_variance"] == pytest.approx(kept)
 
 
 def test_storage_ratio_comes_from_the_stored_parquet_sizes(s3_hook, layout):
     report = _validate(s3_hook, layout, consistent_run())
     storage = report["storage"]
     assert storage["features_bytes"] > storage["pca_bytes"] > 0
-    assert storage["storage_ratio"] == pytest.approx(storage["features_bytes"] / storage["pca_bytes"], rel=0.01)
+    ratio = storage["features_bytes"] / storage["pca_bytes"]
+    assert storage["storage_ratio"] == pytest.approx(ratio, rel=0.01)
     assert storage["storage_ratio"] > 10  # 1280 floats against 4 per row
 
 
@@ -84,7 +86,7 @@ def test_report_that_does_not_add_up_fails(s3_hook, layout):
     run = consistent_run()
     run.featurize_report["featurized"] += 1
     failed, _ = _failing(s3_hook, layout, run)
-    assert failed == {"featurized_plus_quarantined", "pca_rows"}
+    assert failed == {"featurized_plus_quarantined", "featurized_count"}
 
 
 def test_lost_image_fails_and_is_named(s3_hook, layout):
@@ -102,7 +104,9 @@ def test_duplicate_path_fails(s3_hook, layout):
     run.featurize_report["quarantined"] += 1
     run.featurize_report["images_found"] += 1
     failed, checks = _failing(s3_hook, layout, run, expected_images=len(run.inputs) + 1)
-    assert failed == {"no_duplicate_paths", "input_list_length"}
+    # the path is now both featurized and quarantined: its PCA row is unexpected and counts disagree
+    assert failed == {"no_duplicate_paths", "input_list_length", "no_unexpected_images", "pca_rows",
+                      "featurized_count"}
     assert checks["no_duplicate_paths"]["observed"]["examples"] == [run.pca[0]["path"]]
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the Spark job tests: one local[2] SparkSession, a weights file, generated images, one featurize run."""
+"""Spark job test fixtures: a local[2] SparkSession, a weights file, generated images, a featurize run."""
 from __future__ import annotations
 
 import os
@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from image_factory import write_image_tree
 from pyspark.sql import SparkSession
 
 from fruits_emr.packaging import build_spark_lib_zip
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
-from image_factory import write_image_tree
+from fruits_spark.mobilenet import build_mobilenet_v2
+from local_emr.paths import REPO_ROOT
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
@@ -19,7 +21,7 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 @pytest.fixture(scope="session")
 def spark_lib_zip(tmp_path_factory) -> Path:
     """The ``--py-files`` zip of fruits_spark, built from the source like the DAG does."""
-    return build_spark_lib_zip(tmp_path_factory.mktemp("pyfiles"))
+    return build_spark_lib_zip(tmp_path_factory.mktemp("pyfiles"), REPO_ROOT / "spark_jobs")
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +53,7 @@ def _random_weights_file(folder: Path) -> Path:
     import keras
 
     keras.utils.set_random_seed(1234)
-    model = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(224, 224, 3), pooling="avg")
+    model = build_mobilenet_v2()
     path = folder / "TEST_ONLY_seeded_random_mobilenet_v2_no_top.weights.h5"
     model.save_weights(path)
     return path

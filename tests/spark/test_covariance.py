@@ -7,10 +7,10 @@ import json
 
 import numpy as np
 import pytest
-
-from fruits_spark.covariance import FeatureStats, PcaModel, combine_tree
-from benchmarks.pca_accuracy import reference_pca
 from pca_reference import assert_same_pca, mostly_zero_rows
+
+from benchmarks.pca_accuracy import reference_pca
+from fruits_spark.covariance import FeatureStats, PcaModel, combine_tree
 
 ROWS, DIM = 90, 24
 
@@ -31,7 +31,9 @@ def test_stats_of_rows_are_numpys_mean_and_covariance(rows):
     stats = FeatureStats.of_rows(rows)
     assert stats.count == ROWS and stats.mean.dtype == stats.scatter.dtype == np.float64
     np.testing.assert_allclose(stats.mean, rows.astype(np.float64).mean(axis=0), rtol=1e-14)
-    np.testing.assert_allclose(stats.covariance, np.cov(rows.astype(np.float64), rowvar=False), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        stats.covariance, np.cov(rows.astype(np.float64), rowvar=False), rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("cuts", [[0], [1], [45], [89], [10, 50, 51], [0, 0, 30]])

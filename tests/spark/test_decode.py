@@ -5,13 +5,19 @@ import io
 
 import numpy as np
 import pytest
+from image_factory import (
+    bad_files,
+    class_image,
+    encode,
+    grey16_png,
+    odd_mode_images,
+    png_with_claimed_size,
+    two_tone_exif_rotated_jpeg,
+)
 from PIL import Image
 
 from fruits_spark.decode import IMAGE_SIZE, Quarantine, decode_image, to_rgb
 from fruits_spark.paths import escape_glob, has_supported_extension, is_hidden_from_spark, label_of
-from image_factory import (
-    bad_files, class_image, encode, grey16_png, odd_mode_images, png_with_claimed_size, two_tone_exif_rotated_jpeg,
-)
 
 
 @pytest.mark.parametrize(("name", "content", "reason"), [(n, c, r) for n, (c, r) in bad_files().items()

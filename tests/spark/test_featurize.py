@@ -12,7 +12,7 @@ from pyspark import cloudpickle
 
 from fruits_spark.errors import JobInputError
 from fruits_spark.featurize_job import InvariantViolation, check_invariant, run_featurize
-from fruits_spark.model import FEATURE_DIM
+from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.paths import label_of
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import this test module
@@ -57,7 +57,8 @@ def test_report_counts_add_up_and_are_written(featurized, image_tree):
     assert report["featurized"] == sum(reason is None for reason in expected.values())
     assert report["quarantined"] == report["images_found"] - report["featurized"]
     bad = [reason for reason in expected.values() if reason]
-    assert report["quarantine_by_reason"] == {reason: bad.count(reason) for reason in report["quarantine_by_reason"]}
+    by_reason = report["quarantine_by_reason"]
+    assert by_reason == {reason: bad.count(reason) for reason in by_reason}
     with open(args.report) as written:
         assert json.load(written) == report
     assert {"weights_sha256", "weights_source", "model_load_s", "featurize_s"} <= report.keys()
@@ -92,7 +93,7 @@ def test_input_list_restricts_the_run_and_quarantines_missing_files(spark, featu
 
 @dataclasses.dataclass(frozen=True)
 class _ConstantProvider:
-    """A plugged-in model: each image's feature vector is its mean pixel value repeated (cheap, deterministic)."""
+    """A plugged-in model: each image's features are its mean pixel value repeated (cheap, deterministic)."""
 
     @staticmethod
     def factory(spark, weights, tf_threads):
@@ -103,7 +104,8 @@ class _ConstantProvider:
 
 
 def test_a_plugged_in_provider_replaces_the_model(spark, featurized, tmp_path):
-    args = dataclasses.replace(featurized[0], output=str(tmp_path / "f"), quarantine=str(tmp_path / "q"), report=None)
+    args = dataclasses.replace(featurized[0], output=str(tmp_path / "f"), quarantine=str(tmp_path / "q"),
+                               report=None)
     run_featurize(spark, args, provider_factory=_ConstantProvider.factory)
     for vector in features_by_path(spark, args.output).values():
         assert np.all(vector == vector[0])

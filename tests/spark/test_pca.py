@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pca_reference import assert_same_pca, mostly_zero_rows
 
 from fruits_spark.covariance import PcaModel
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_checks import PcaCheckError
 from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats, run_pca
-from pca_reference import assert_same_pca, mostly_zero_rows
 
 DIM = 16
 ROWS = 40
@@ -51,7 +51,9 @@ def low_rank_features(spark, tmp_path_factory) -> tuple[str, np.ndarray]:
 @pytest.fixture(scope="module")
 def pca_run(spark, low_rank_features, tmp_path_factory):
     out = tmp_path_factory.mktemp("pca_output")
-    args = PcaArgs(input=low_rank_features[0], output=str(out / "pca"), k=4, report=str(out / "pca_report.json"))
+    args = PcaArgs(
+        input=low_rank_features[0], output=str(out / "pca"), k=4, report=str(out / "pca_report.json")
+    )
     return args, run_pca(spark, args)
 
 
@@ -60,7 +62,9 @@ def assert_job_matches_numpy(spark, args: PcaArgs, report: dict, features_uri: s
     paths, projection = read_table(spark, args.output)
     rows = read_features(spark, features_uri, paths)
     model = load_model(spark, args.model_uri)
-    assert_same_pca(report["explained_variance"], report["total_variance"], model.components, projection, rows)
+    assert_same_pca(
+        report["explained_variance"], report["total_variance"], model.components, projection, rows
+    )
 
 
 def test_output_has_k_float_components_per_row(spark, pca_run):
@@ -103,7 +107,12 @@ def test_report_has_every_field_and_is_written(pca_run):
             "total_explained_variance", "total_variance", "features_bytes", "pca_bytes", "storage_ratio",
             "weights_sha256", "fit_s", "project_s", "check_s", "model_uri", "method", "model_version",
             "self_checks"} <= report.keys()
-    assert (report["images"], report["k"], report["input_dim"], report["weights_sha256"]) == (ROWS, 4, DIM, "abc")
+    assert (report["images"], report["k"], report["input_dim"], report["weights_sha256"]) == (
+        ROWS,
+        4,
+        DIM,
+        "abc",
+    )
     assert (report["model_uri"], report["model_version"]) == (args.model_uri, 1)
     assert "eigh" in report["method"]
     assert all(check["observed"] <= check["limit"] for check in report["self_checks"].values())
@@ -141,8 +150,15 @@ def _skip_leading_component(fit):
     """A fit that keeps true eigenvectors but drops the leading one (every Rayleigh quotient holds)."""
     def wrong(stats, k, weights_sha256=None):
         right = fit(stats, k + 1, weights_sha256)
-        return PcaModel(k, right.mean, right.components[1:], right.explained_variance[1:], right.total_variance,
-                        right.count, weights_sha256)
+        return PcaModel(
+            k,
+            right.mean,
+            right.components[1:],
+            right.explained_variance[1:],
+            right.total_variance,
+            right.count,
+            weights_sha256,
+        )
     return wrong
 
 
@@ -171,7 +187,9 @@ def test_a_wrong_basis_is_caught_and_nothing_is_published(spark, low_rank_featur
 
 
 def _parquet_bytes(folder: str) -> int:
-    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file() and not f.name.endswith(".crc"))
+    return sum(
+        f.stat().st_size for f in Path(folder).rglob("*") if f.is_file() and not f.name.endswith(".crc")
+    )
 
 
 def test_real_features_shrink_and_sizes_are_measured_on_disk(spark, featurized, tmp_path):

@@ -1,4 +1,9 @@
-"""Both jobs as the cluster runs them: real ``spark-submit`` processes, fruits_spark only from the --py-files zip."""
+"""Both jobs as the cluster runs them: real ``spark-submit`` processes, fruits_spark only from the
+--py-files zip.
+
+They run under the project's PySpark and, marked ``emr_spark``, under the Spark of the configured EMR
+release (``.venv-emr``, built by ``make emr-spark-env`` from requirements/emr-spark.txt).
+"""
 from __future__ import annotations
 
 import json
@@ -9,16 +14,31 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from image_factory import class_image, encode
 
-SPARK_JOBS = Path(__file__).resolve().parents[2] / "spark_jobs"
-SPARK_SUBMIT = Path(sys.executable).with_name("spark-submit")
+from fruits_emr.job_flow import EMR_RELEASE_LABEL, EMR_SPARK_VERSIONS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPARK_JOBS = REPO_ROOT / "spark_jobs"
+EMR_SPARK_VENV = Path(os.environ.get("FRUITS_EMR_SPARK_VENV", REPO_ROOT / ".venv-emr"))
+
+
+def emr_python() -> Path:
+    interpreter = EMR_SPARK_VENV / "bin" / "python"
+    if not interpreter.exists():
+        pytest.skip(f"no {EMR_SPARK_VENV}: run `make emr-spark-env` (make test does)")
+    return interpreter
+
+
+@pytest.fixture(params=["project", pytest.param("emr", marks=pytest.mark.emr_spark)])
+def python(request) -> Path:
+    """The interpreter whose spark-submit runs the jobs (and whose Python runs the workers)."""
+    return Path(sys.executable) if request.param == "project" else emr_python()
 
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory, spark_lib_zip) -> Path:
-    """Entry scripts copied away from the source tree (as uploaded to S3), so only the zip provides the package."""
+    """Entry scripts copied away from the source tree (as on S3): only the zip provides the package."""
     stage = tmp_path_factory.mktemp("artifacts")
     for script in ("featurize.py", "pca.py"):
         shutil.copy(SPARK_JOBS / script, stage / script)
@@ -26,15 +46,31 @@ def staged(tmp_path_factory, spark_lib_zip) -> Path:
     return stage
 
 
-def spark_submit(stage: Path, script: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1", TF_CPP_MIN_LOG_LEVEL="2")
-    command = [str(SPARK_SUBMIT), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
-               "--py-files", str(stage / "fruits_spark.zip"), str(stage / script), *args]
+def spark_submit(python: Path, stage: Path, script: str, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SPARK_HOME")}
+    env.update(PYSPARK_PYTHON=str(python), SPARK_LOCAL_IP="127.0.0.1", TF_CPP_MIN_LOG_LEVEL="2")
+    command = [
+        str(python.with_name("spark-submit")),
+        "--master",
+        "local[2]",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--py-files",
+        str(stage / "fruits_spark.zip"),
+        str(stage / script),
+        *args,
+    ]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=stage)
 
 
-def test_featurize_then_pca_with_spark_submit(staged, weights_file, tmp_path):
+@pytest.mark.emr_spark
+def test_the_emr_runtime_is_the_spark_of_the_emr_release():
+    version = subprocess.run([str(emr_python()), "-c", "import pyspark; print(pyspark.__version__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert version == EMR_SPARK_VERSIONS[EMR_RELEASE_LABEL]
+
+
+def test_featurize_then_pca_with_spark_submit(python, staged, weights_file, tmp_path):
     for label, seed in (("fig", 1), ("plum", 2)):
         for n in range(3):
             (tmp_path / "in" / label).mkdir(parents=True, exist_ok=True)
@@ -42,22 +78,35 @@ def test_featurize_then_pca_with_spark_submit(staged, weights_file, tmp_path):
     (tmp_path / "in" / "plum" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     out = tmp_path / "run"
 
-    featurize = spark_submit(staged, "featurize.py", "--input", str(tmp_path / "in"), "--output", str(out / "features"),
+    featurize = spark_submit(python, staged, "featurize.py", "--input", str(tmp_path / "in"),
+                             "--output", str(out / "features"),
                              "--quarantine", str(out / "quarantine"), "--weights", str(weights_file),
                              "--report", str(out / "featurize_report.json"), "--batch-size", "4")
     assert featurize.returncode == 0, featurize.stderr[-3000:]
     assert "images found 7 = featurized 6 + quarantined 1" in featurize.stdout
     assert json.loads((out / "featurize_report.json").read_text())["featurized"] == 6
 
-    pca = spark_submit(staged, "pca.py", "--input", str(out / "features"), "--output", str(out / "pca"),
-                       "--k", "3", "--report", str(out / "pca_report.json"))
+    pca = spark_submit(
+        python,
+        staged,
+        "pca.py",
+        "--input",
+        str(out / "features"),
+        "--output",
+        str(out / "pca"),
+        "--k",
+        "3",
+        "--report",
+        str(out / "pca_report.json"),
+    )
     assert pca.returncode == 0, pca.stderr[-3000:]
     report = json.loads((out / "pca_report.json").read_text())
     assert (report["images"], report["k"], report["input_dim"]) == (6, 3, 1280)
     assert (out / "pca_model" / "metadata").is_dir()
 
-    too_big = spark_submit(staged, "pca.py", "--input", str(out / "features"), "--output", str(out / "pca2"),
-                           "--k", "7")
+    too_big = spark_submit(
+        python, staged, "pca.py", "--input", str(out / "features"), "--output", str(out / "pca2"), "--k", "7"
+    )
     assert too_big.returncode == 2
     # spark-submit merges the Python driver's stderr into its stdout
     assert "pca: error: --k 7 is larger than the number of rows (6)" in too_big.stdout

@@ -1,4 +1,4 @@
-"""Weights files: both Keras formats give the same arrays; ``imagenet`` resolves through the Keras cache offline."""
+"""Weights files: both Keras formats, same arrays; ``imagenet`` is read from the Keras cache offline."""
 from __future__ import annotations
 
 import shutil

@@ -1,0 +1,13 @@
+"""Facts the Airflow side repeats from the Spark jobs (it cannot import them on a worker) stay equal."""
+from __future__ import annotations
+
+from fruits_emr import config
+from fruits_spark import mobilenet, weights
+
+
+def test_weights_word_for_keras_imagenet_download_is_the_jobs():
+    assert config.WEIGHTS_IMAGENET == weights.IMAGENET
+
+
+def test_largest_k_is_the_feature_dimension():
+    assert config.K_MAX == mobilenet.FEATURE_DIM
