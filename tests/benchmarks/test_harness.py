@@ -34,7 +34,8 @@ def test_tiny_run_writes_every_required_number(tiny_run):
     assert written["runtimes"]["keras"]["min_cosine_vs_keras"] >= 0.999999
     ratio = written["spark_images_per_s"] / written["keras_images_per_s"]
     assert written["featurize_vs_keras"] == round(ratio, 3)
-    assert written["targets"].keys() == {"featurize_vs_keras", "storage_ratio", "eur_per_million_images", "pca_1m_s"}
+    assert written["targets"].keys() == {
+        "featurize_vs_keras", "storage_ratio", "eur_per_million_images", "pca_1m_s"}
     assert written["pca_1m_s"] is None and written["targets"]["pca_1m_s"]["met"] is None
     assert written["pca_accuracy"]["exact_pca_job"]["explained_variance_ratio_error"] < 1e-6
     assert written == json.loads(json.dumps(results))
@@ -53,7 +54,8 @@ def test_only_pca_replaces_the_pca_part_and_keeps_the_rest(tiny_run, tmp_path):
 
     written = json.loads((tmp_path / "results.json").read_text())
     assert written == json.loads(json.dumps(results))
-    assert set(written["pca_scaling"]) == {"2000"} and set(written["pca_scaling"]["2000"]) == {"exact", "spark_ml"}
+    assert set(written["pca_scaling"]) == {"2000"}
+    assert set(written["pca_scaling"]["2000"]) == {"exact", "spark_ml"}
     assert written["pca_fit_s"]["2000"] == written["pca_scaling"]["2000"]["exact"]["fit_s"] > 0
     assert written["pca_refit"]["rows_after"] == 2000 + written["pca_refit"]["new_rows"]
     for key in ("keras_images_per_s", "spark_images_per_s", "runtimes", "cost", "machine", "wall_s"):
