@@ -16,7 +16,8 @@ MAX_LINE = 110  # what the Airflow log view shows without cutting at a 1400 px w
 
 
 @pytest.mark.parametrize("seconds, shown", [
-    (0.0375, "under 0.1 s"), (0.1125, "0.1 s"), (42, "42 s"), (90, "1.5 min"), (960, "16 min"), (7500, "2 h 05 min"),
+    (0.0375, "under 0.1 s"), (0.1125, "0.1 s"), (42, "42 s"), (90, "1.5 min"), (960, "16 min"),
+    (7500, "2 h 05 min"),
 ])
 def test_durations_keep_small_values_visible(seconds, shown):
     assert duration(seconds) == shown

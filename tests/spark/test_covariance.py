@@ -84,7 +84,7 @@ def test_mismatched_dimensions_and_too_few_rows_are_refused(rows):
     with pytest.raises(ValueError, match="24-d and 3-d"):
         FeatureStats.of_rows(rows).combine(FeatureStats.empty(3))
     with pytest.raises(ValueError, match="at least 2 rows"):
-        FeatureStats.of_rows(rows[:1]).covariance
+        _ = FeatureStats.of_rows(rows[:1]).covariance
     with pytest.raises(ValueError, match="2-d"):
         FeatureStats.of_rows(rows[0])
 
