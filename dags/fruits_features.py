@@ -7,7 +7,9 @@ once, featurized (1280-d features + k-d PCA vector, all in one PCA basis) or qua
 
 1. **check_config**: the Params and deployment settings (EU region only, bucket, prefixes, budget,
    instance types, job bundle), before any AWS call.
-2. **plan_inputs**: lists the input prefix (key, ETag, size) and compares it with the published
+2. **plan_inputs**: first asks S3 where every bucket of the run is (GetBucketLocation: the run's
+   bucket, an `s3://` weights URI, certificates, wheelhouse) and refuses any outside the connection's
+   EU region; then lists the input prefix (key, ETag, size) and compares it with the published
    snapshot's catalogue: new and changed images (and earlier deferred ones) are this run's input list,
    capped at `max_images`; unchanged ones are reused as they are; deleted or replaced images leave the
    snapshot; keys Hadoop would mangle and files above the size limit are quarantined here. Refuses a

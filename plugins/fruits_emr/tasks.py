@@ -45,14 +45,19 @@ def check_config(params: dict | None = None) -> dict:
     return cfg.to_dict()
 
 
-@task(doc_md="Compare the input prefix with the published snapshot: new, changed, deleted; write the plan.")
+@task(doc_md="Check every bucket's region (EU residency), then compare the input prefix with the "
+             "published snapshot: new, changed, deleted; write the plan.")
 def plan_inputs(cfg: dict) -> dict:
     from fruits_emr import incremental
-    from fruits_emr.log_tables import plan_table
+    from fruits_emr.log_tables import plan_table, table
+    from fruits_emr.residency import check_residency
 
-    run_cfg = RunConfig.from_dict(cfg)
+    run_cfg, s3_hook = RunConfig.from_dict(cfg), _s3_hook()
+    # before any other AWS call of the run: nothing is listed or written in a bucket outside the EU
+    regions = check_residency(s3_hook, run_cfg)
+    log.info("%s", table("Bucket regions (GetBucketLocation)", regions.items()))
     plan = incremental.plan_inputs(
-        _s3_hook(), _run_layout(cfg), run_cfg.input_uri, max_images=run_cfg.max_images, k=run_cfg.k,
+        s3_hook, _run_layout(cfg), run_cfg.input_uri, max_images=run_cfg.max_images, k=run_cfg.k,
         full_reprocess=run_cfg.full_reprocess, max_image_bytes=run_cfg.max_image_bytes,
     )
     log.info("%s", plan_table(plan))
