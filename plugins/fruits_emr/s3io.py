@@ -33,7 +33,10 @@ def read_bytes(s3_hook: S3Hook, uri: str) -> bytes:
 
 
 def write_bytes(s3_hook: S3Hook, uri: str, data: bytes) -> None:
-    """Replace one S3 object; a reader sees the old or the new content, never a mix."""
+    """Replace one S3 object; a reader sees the old or the new content, never a mix.
+
+    Encrypted as ``s3_hook`` encrypts every upload (its ``extra_args``: ``fruits_emr.encryption``).
+    """
     bucket, key = split_s3_uri(uri)
     s3_hook.load_bytes(data, key=key, bucket_name=bucket, replace=True)
 

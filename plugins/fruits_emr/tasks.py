@@ -17,10 +17,11 @@ log = logging.getLogger(__name__)
 LATEST_FEATURES = Asset(name="fruits_features_latest")
 
 
-def _s3_hook():
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+def _s3_hook(cfg: dict):
+    """The run's S3Hook: every object it writes is server-side encrypted (fruits_emr.encryption)."""
+    from fruits_emr.encryption import encrypted_s3_hook
 
-    return S3Hook(aws_conn_id=AWS_CONN_ID)
+    return encrypted_s3_hook(AWS_CONN_ID, cfg["security"]["kms_key"])
 
 
 def _run_layout(cfg: dict):
@@ -52,7 +53,7 @@ def plan_inputs(cfg: dict) -> dict:
     from fruits_emr.log_tables import plan_table, table
     from fruits_emr.residency import check_residency
 
-    run_cfg, s3_hook = RunConfig.from_dict(cfg), _s3_hook()
+    run_cfg, s3_hook = RunConfig.from_dict(cfg), _s3_hook(cfg)
     # before any other AWS call of the run: nothing is listed or written in a bucket outside the EU
     regions = check_residency(s3_hook, run_cfg)
     log.info("%s", table("Bucket regions (GetBucketLocation)", regions.items()))
@@ -98,7 +99,7 @@ def should_start_cluster(cfg: dict, plan: dict, estimate: dict) -> bool:
 def upload_artifacts(cfg: dict) -> dict:
     from fruits_emr.artifacts import upload_artifacts as upload
 
-    artifacts = upload(_s3_hook(), _run_layout(cfg), cfg["weights"])
+    artifacts = upload(_s3_hook(cfg), _run_layout(cfg), cfg["weights"])
     log.info("Artifacts (uploaded now: %s): %s", artifacts.uploaded or "none", artifacts)
     return artifacts.to_dict()
 
@@ -125,7 +126,7 @@ def validate(cfg: dict, plan: dict) -> dict:
 
     run_cfg, layout = RunConfig.from_dict(cfg), _run_layout(cfg)
     _link_run_folder(cfg, layout)
-    return validate_run(_s3_hook(), layout, plan["selected"], run_cfg.k, run_cfg.min_explained_variance)
+    return validate_run(_s3_hook(cfg), layout, plan["selected"], run_cfg.k, run_cfg.min_explained_variance)
 
 
 @task(
@@ -145,7 +146,7 @@ def publish(cfg: dict) -> dict:
         raise AirflowSkipException(
             f"publish is off for this run: latest.json is unchanged; the run's outputs: {layout.run_uri}"
         )
-    published = publish_run(_s3_hook(), layout, context["run_id"])
+    published = publish_run(_s3_hook(cfg), layout, context["run_id"])
     context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri,
                                                        "run_uri": layout.run_uri}
     return published
@@ -161,4 +162,4 @@ def cleanup(cfg: dict) -> dict | None:
     if cfg["dry_run"]:
         log.info("DRY RUN: nothing deleted")
         return None
-    return apply_retention(_s3_hook(), _run_layout(cfg), RunConfig.from_dict(cfg).retention_days)
+    return apply_retention(_s3_hook(cfg), _run_layout(cfg), RunConfig.from_dict(cfg).retention_days)
