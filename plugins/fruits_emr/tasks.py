@@ -104,18 +104,25 @@ def upload_artifacts(cfg: dict) -> dict:
     return artifacts.to_dict()
 
 
-@task(multiple_outputs=True, doc_md="Build the RunJobFlow request and the two Spark steps for this run.")
+@task(multiple_outputs=True, doc_md="Create the EMR security configuration if missing (encryption, IMDSv2); "
+                                   "build the RunJobFlow request and the two Spark steps for this run.")
 def build_job_flow(cfg: dict, artifacts: dict) -> dict:
+    from airflow.providers.amazon.aws.hooks.emr import EmrHook
+
     from fruits_emr.artifacts import Artifacts
     from fruits_emr.job_flow import build_job_flow as job_flow
+    from fruits_emr.security_configuration import ensure_security_configuration
     from fruits_emr.spark_sizing import size_executors
     from fruits_emr.steps import build_steps
 
     context = get_current_context()
     run_cfg, layout, arts = RunConfig.from_dict(cfg), _run_layout(cfg), Artifacts.from_dict(artifacts)
     sizing = size_executors(run_cfg.core_instance_type, run_cfg.core_instance_count)
+    emr_client = EmrHook(aws_conn_id=AWS_CONN_ID, emr_conn_id=None).conn
+    security = ensure_security_configuration(emr_client, run_cfg.deployment_id, run_cfg.security)
     return {
-        "job_flow": job_flow(run_cfg, layout, arts, sizing, context["dag"].dag_id, context["run_id"]),
+        "job_flow": job_flow(run_cfg, layout, arts, sizing, context["dag"].dag_id, context["run_id"],
+                             security),
         "steps": build_steps(run_cfg, layout, arts, sizing),
     }
 
