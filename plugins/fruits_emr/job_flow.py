@@ -142,7 +142,11 @@ def build_job_flow(
         "BootstrapActions": [
             {
                 "Name": "install-spark-side-dependencies",
-                "ScriptBootstrapAction": {"Path": artifacts.bootstrap, "Args": [artifacts.requirements]},
+                "ScriptBootstrapAction": {
+                    "Path": artifacts.bootstrap,
+                    "Args": [artifacts.requirements, *([cfg.security.wheelhouse] if cfg.security.wheelhouse
+                                                       else [])],
+                },
             }
         ],
         "Configurations": sizing.emr_configurations(),

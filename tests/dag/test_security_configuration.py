@@ -99,8 +99,10 @@ def test_job_flow_follows_the_security_settings_and_moto_records_them(emr_client
         "FRUITS_EMR_KMS_KEY": KEY, "FRUITS_EMR_SUBNET_IDS": "subnet-0a1b2c3d,subnet-0a1b2c3e",
         "FRUITS_EMR_ADDITIONAL_SECURITY_GROUPS": "sg-0123abcd",
         "FRUITS_EMR_SERVICE_ROLE": "fruits-emr-service",
-        "FRUITS_EMR_INSTANCE_PROFILE": "fruits-emr-instance",
+        "FRUITS_EMR_INSTANCE_PROFILE": "fruits-emr-instance", "FRUITS_EMR_WHEELHOUSE": f"s3://{BUCKET}/wheels/",
     })
+    (bootstrap,) = flow["BootstrapActions"]
+    assert bootstrap["ScriptBootstrapAction"]["Args"] == [ARTIFACTS.requirements, f"s3://{BUCKET}/wheels"]
     instances = flow["Instances"]
     assert instances["Ec2SubnetIds"] == ["subnet-0a1b2c3d", "subnet-0a1b2c3e"]
     assert instances["AdditionalMasterSecurityGroups"] == instances["AdditionalSlaveSecurityGroups"] \
