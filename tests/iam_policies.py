@@ -98,7 +98,7 @@ def request_of(call: Call, region: str, cluster_tags: dict[str, dict[str, str]])
         return [Request(action, cluster_arn + "*", tags),
                 *(Request("iam:PassRole", f"arn:aws:iam::{ACCOUNT_ID}:role/{params[role]}")
                   for role in ("ServiceRole", "JobFlowRole"))]
-    ids = params.get("JobFlowIds") or [params["ClusterId"]]
+    ids = params.get("JobFlowIds") or [params.get("ClusterId") or params["JobFlowId"]]
     return [Request(action, cluster_arn + cluster_id,
                     {f"elasticmapreduce:ResourceTag/{k}": v for k, v in cluster_tags[cluster_id].items()})
             for cluster_id in ids]
