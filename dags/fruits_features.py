@@ -17,7 +17,8 @@ once, featurized (1280-d features + k-d PCA vector, all in one PCA basis) or qua
 3. **estimate_cost**: the cost guard; refuses the run when the estimate is above `budget_eur`.
 4. **should_start_cluster**: stops cleanly, without a cluster, on `dry_run` or when the snapshot would
    not change.
-5. **upload_artifacts** (content-addressed) and **build_job_flow**, then **create_cluster** (adopts the
+5. **upload_artifacts** (content-addressed, reused only when S3's SHA-256 checksum matches) and
+   **build_job_flow** (creates the EMR security configuration if missing: encryption, IMDSv2), then **create_cluster** (adopts the
    run's cluster on a retry), **add_steps** (reuses steps already added), **wait_featurize**,
    **wait_pca**. The featurize step embeds the input list (weights broadcast once) and quarantines
    unusable files; the PCA step builds this run's feature partition (new rows + rows that partitions
