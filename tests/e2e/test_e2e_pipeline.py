@@ -22,7 +22,7 @@ from fruits_emr.reader import load_latest
 from fruits_spark.covariance import PcaModel
 from local_emr import faults
 from local_emr.sample_data import BAD_FILES, upload_samples
-from tests.e2e.conftest import CLASSES, INPUT_PREFIX, OUTPUT_PREFIX, PER_CLASS
+from tests.e2e.e2e_test_env import CLASSES, INPUT_PREFIX, OUTPUT_PREFIX, PER_CLASS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
