@@ -18,12 +18,12 @@ once, featurized (1280-d features + k-d PCA vector, all in one PCA basis) or qua
 4. **should_start_cluster**: stops cleanly, without a cluster, on `dry_run` or when the snapshot would
    not change.
 5. **upload_artifacts** (content-addressed, reused only when S3's SHA-256 checksum matches) and
-   **build_job_flow** (creates the EMR security configuration if missing: encryption, IMDSv2), then **create_cluster** (adopts the
-   run's cluster on a retry), **add_steps** (reuses steps already added), **wait_featurize**,
-   **wait_pca**. The featurize step embeds the input list (weights broadcast once) and quarantines
-   unusable files; the PCA step builds this run's feature partition (new rows + rows that partitions
-   which lost images still hold), reuses earlier partitions' statistics, fits ONE exact PCA (numpy
-   `eigh` of the combined covariance) and projects every image of the snapshot.
+   **build_job_flow** (creates the EMR security configuration if missing: encryption, IMDSv2), then
+   **create_cluster** (adopts the run's cluster on a retry), **add_steps** (reuses steps already added),
+   **wait_featurize**, **wait_pca**. The featurize step embeds the input list (weights broadcast once)
+   and quarantines unusable files; the PCA step builds this run's feature partition (new rows + rows
+   that partitions which lost images still hold), reuses earlier partitions' statistics, fits ONE exact
+   PCA (numpy `eigh` of the combined covariance) and projects every image of the snapshot.
 6. **validate**: the snapshot accounts for every listed object exactly once, dimensions, finite values,
    the explained variance against `min_explained_variance`, and the published vectors' variances
    recomputed against the report; writes the catalogue, `validation.json` and plots.
