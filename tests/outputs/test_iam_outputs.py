@@ -1,5 +1,5 @@
 """The Airflow role's policy (docs/iam/airflow-role.json) allows every S3 call of validate, publish and
-cleanup against moto (the rest of a run: tests/dag/test_iam_coverage.py)."""
+cleanup against moto (the rest of a run: tests/dag/test_iam_dag_run.py)."""
 from __future__ import annotations
 
 from fruits_emr.encryption import encrypted_s3_hook

@@ -1,7 +1,7 @@
 """The Airflow role's policy (docs/iam/airflow-role.json) allows every AWS call a real ``dag.test()`` run
 makes against moto: residency check, planning, artefacts, security configuration, cluster creation,
 steps, the sensors' log reads and the teardown (validate, publish and cleanup:
-tests/outputs/test_iam_coverage.py)."""
+tests/outputs/test_iam_outputs.py)."""
 from __future__ import annotations
 
 from tests.dag.dag_test_env import BUCKET, REGION
