@@ -7,7 +7,9 @@ once, featurized (1280-d features + k-d PCA vector, all in one PCA basis) or qua
 
 1. **check_config**: the Params and deployment settings (EU region only, bucket, prefixes, budget,
    instance types, job bundle), before any AWS call.
-2. **plan_inputs**: lists the input prefix (key, ETag, size) and compares it with the published
+2. **plan_inputs**: first asks S3 where every bucket of the run is (GetBucketLocation: the run's
+   bucket, an `s3://` weights URI, certificates, wheelhouse) and refuses any outside the connection's
+   EU region; then lists the input prefix (key, ETag, size) and compares it with the published
    snapshot's catalogue: new and changed images (and earlier deferred ones) are this run's input list,
    capped at `max_images`; unchanged ones are reused as they are; deleted or replaced images leave the
    snapshot; keys Hadoop would mangle and files above the size limit are quarantined here. Refuses a
@@ -15,12 +17,13 @@ once, featurized (1280-d features + k-d PCA vector, all in one PCA basis) or qua
 3. **estimate_cost**: the cost guard; refuses the run when the estimate is above `budget_eur`.
 4. **should_start_cluster**: stops cleanly, without a cluster, on `dry_run` or when the snapshot would
    not change.
-5. **upload_artifacts** (content-addressed) and **build_job_flow**, then **create_cluster** (adopts the
-   run's cluster on a retry), **add_steps** (reuses steps already added), **wait_featurize**,
-   **wait_pca**. The featurize step embeds the input list (weights broadcast once) and quarantines
-   unusable files; the PCA step builds this run's feature partition (new rows + rows that partitions
-   which lost images still hold), reuses earlier partitions' statistics, fits ONE exact PCA (numpy
-   `eigh` of the combined covariance) and projects every image of the snapshot.
+5. **upload_artifacts** (content-addressed, reused only when S3's SHA-256 checksum matches) and
+   **build_job_flow** (creates the EMR security configuration if missing: encryption, IMDSv2), then
+   **create_cluster** (adopts the run's cluster on a retry), **add_steps** (reuses steps already added),
+   **wait_featurize**, **wait_pca**. The featurize step embeds the input list (weights broadcast once)
+   and quarantines unusable files; the PCA step builds this run's feature partition (new rows + rows
+   that partitions which lost images still hold), reuses earlier partitions' statistics, fits ONE exact
+   PCA (numpy `eigh` of the combined covariance) and projects every image of the snapshot.
 6. **validate**: the snapshot accounts for every listed object exactly once, dimensions, finite values,
    the explained variance against `min_explained_variance`, and the published vectors' variances
    recomputed against the report; writes the catalogue, `validation.json` and plots.

@@ -87,6 +87,7 @@ def summary(upload: SampleUpload, result: DagTestResult, report: RunReport, resu
         f"validation       {_verdict(validation)}",
         f"cluster          {report.cluster.get('id')} {report.cluster.get('state')}"
         f" ({report.cluster.get('reason', {}).get('Message', '')})",
+        f"security         {report.cluster.get('security', 'n/a')}",
         "steps            " + ", ".join(f"{s['name']} {s['state']}" for s in report.steps),
         *(f"  {s['name']} failed: {s['failure'].get('Reason')} (log: {s['failure'].get('LogFile')})"
           for s in report.steps if s["failure"]),

@@ -80,8 +80,24 @@ def _describe_cluster(emr: Any, log_bucket_uri: str, report: RunReport) -> None:
         if (cluster.get("LogUri") or "").startswith(log_bucket_uri):
             report.cluster = {"id": cluster["Id"], "name": cluster["Name"],
                               "state": cluster["Status"]["State"],
-                              "reason": cluster["Status"].get("StateChangeReason", {})}
+                              "reason": cluster["Status"].get("StateChangeReason", {}),
+                              "security": _security_summary(emr, cluster.get("SecurityConfiguration"))}
             steps = emr.list_steps(ClusterId=cluster["Id"])["Steps"]
             report.steps = [{"id": s["Id"], "name": s["Name"], "state": s["Status"]["State"],
                              "failure": s["Status"].get("FailureDetails")} for s in reversed(steps)]
             return
+
+
+def _security_summary(emr: Any, name: str | None) -> str:
+    """The cluster's security configuration in one line: name, encryption at rest and in transit, IMDS."""
+    if not name:
+        return "none"
+    document = json.loads(emr.describe_security_configuration(Name=name)["SecurityConfiguration"])
+    encryption = document.get("EncryptionConfiguration", {})
+    at_rest = encryption.get("AtRestEncryptionConfiguration", {})
+    parts = [f"S3 {at_rest.get('S3EncryptionConfiguration', {}).get('EncryptionMode', 'off')}",
+             f"local disks {'KMS' if 'LocalDiskEncryptionConfiguration' in at_rest else 'off'}",
+             f"in transit {'TLS' if encryption.get('EnableInTransitEncryption') else 'off'}"]
+    imds = document.get("InstanceMetadataServiceConfiguration", {})
+    parts.append(f"IMDSv{imds.get('MinimumInstanceMetadataServiceVersion', 1)}+")
+    return f"{name} ({', '.join(parts)})"

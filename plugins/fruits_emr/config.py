@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -20,6 +20,7 @@ from fruits_emr.job_bundle import missing_files
 from fruits_emr.key_prefix import PREFIX_RULE, is_valid_prefix, normalised_prefix
 from fruits_emr.layout import RunLayout, prefixes_overlap, run_key, s3_uri
 from fruits_emr.retention import DEFAULT_RETENTION_DAYS
+from fruits_emr.security_settings import SecuritySettings
 
 AWS_CONN_ID = "aws_default"
 DEFAULT_REGION = "eu-west-3"
@@ -63,6 +64,7 @@ class EnvDefaults:
     max_image_bytes: int
     retention_days: int
     job_bundle: str = ""  # the folder `make dist` built; "" = the repository tree (fruits_emr.job_bundle)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EnvDefaults":
@@ -78,6 +80,7 @@ class EnvDefaults:
             max_image_bytes=int(env.get("FRUITS_EMR_MAX_IMAGE_BYTES", str(DEFAULT_MAX_IMAGE_BYTES))),
             retention_days=int(env.get("FRUITS_EMR_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
             job_bundle=env.get("FRUITS_EMR_JOB_BUNDLE", ""),
+            security=SecuritySettings.from_env(env),
         )
 
 
@@ -110,6 +113,7 @@ class RunConfig:
     max_image_bytes: int
     retention_days: int
     publish: bool
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     @property
     def input_uri(self) -> str:
@@ -133,7 +137,8 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "RunConfig":
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        values = {f.name: data[f.name] for f in fields(cls)}
+        return cls(**{**values, "security": SecuritySettings.from_dict(values["security"])})
 
 
 def _problems(cfg: RunConfig) -> list[str]:
@@ -182,6 +187,7 @@ def _problems(cfg: RunConfig) -> list[str]:
         problems.append(f"FRUITS_EMR_MAX_IMAGE_BYTES must be >= 1, got {cfg.max_image_bytes}")
     if cfg.retention_days < 1:
         problems.append(f"FRUITS_EMR_RETENTION_DAYS must be >= 1, got {cfg.retention_days}")
+    problems.extend(cfg.security.problems())
     if not 0.0 < cfg.min_explained_variance <= 1.0:
         problems.append(f"min_explained_variance must be in (0, 1], got {cfg.min_explained_variance}")
     elif cfg.min_explained_variance >= 1.0 and cfg.k < K_MAX:
@@ -218,6 +224,7 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
             max_image_bytes=env.max_image_bytes,
             retention_days=env.retention_days,
             publish=bool(params["publish"]),
+            security=env.security,
         )
     except KeyError as missing:
         raise ConfigError(f"missing parameter {missing}") from None

@@ -26,8 +26,6 @@ PROJECT_TAG = "fruits-emr"
 CLUSTER_NAME_PREFIX = "fruits-features"
 IDLE_TIMEOUT_S = 15 * 60
 SPOT_TIMEOUT_MINUTES = 10
-JOB_FLOW_ROLE = "EMR_EC2_DefaultRole"
-SERVICE_ROLE = "EMR_DefaultRole"
 DEPLOYMENT_TAG = "fruits-emr:deployment-id"
 TOKEN_TAG = "fruits-emr:idempotency-token"
 
@@ -66,6 +64,26 @@ def interchangeable_types(type_name: str) -> list[str]:
     return [type_name, *others]
 
 
+def _network(cfg: RunConfig) -> dict:
+    """Subnets and extra security groups of the instances (EMR API Reference, JobFlowInstancesConfig:
+    ``Ec2SubnetIds`` "applies to clusters that use the instance fleet configuration", EMR launching in
+    the best of them; ``AdditionalMasterSecurityGroups`` / ``AdditionalSlaveSecurityGroups``). Unset:
+    EMR's default VPC and its managed security groups only."""
+    network: dict = {}
+    if cfg.security.subnet_ids:
+        network["Ec2SubnetIds"] = list(cfg.security.subnet_ids)
+    if cfg.security.additional_security_groups:
+        network["AdditionalMasterSecurityGroups"] = list(cfg.security.additional_security_groups)
+        network["AdditionalSlaveSecurityGroups"] = list(cfg.security.additional_security_groups)
+    return network
+
+
+def _log_encryption(cfg: RunConfig) -> dict:
+    """EMR's log files in S3 with the deployment's KMS key; without one EMR keeps them "encrypted by
+    AES-256" (EMR API Reference, RunJobFlow, ``LogEncryptionKmsKeyId``, EMR 5.30.0 and later)."""
+    return {"LogEncryptionKmsKeyId": cfg.security.kms_key} if cfg.security.kms_key else {}
+
+
 def _fleet(name: str, role: str, types: list[str], count: int, spot: bool) -> dict:
     fleet = {
         "Name": name,
@@ -94,13 +112,18 @@ def build_job_flow(
     sizing: SparkSizing,
     dag_id: str,
     run_id: str,
+    security_configuration: str,
 ) -> dict:
-    """The keyword arguments of ``RunJobFlow`` (``EmrCreateJobFlowOperator.job_flow_overrides``)."""
+    """The keyword arguments of ``RunJobFlow`` (``EmrCreateJobFlowOperator.job_flow_overrides``).
+
+    ``security_configuration`` names the EMR security configuration (``fruits_emr.security_configuration``).
+    """
     return {
         "Name": cluster_name(cfg.deployment_id, layout),
         "ReleaseLabel": EMR_RELEASE_LABEL,
         "Applications": [{"Name": "Spark"}],
         "LogUri": layout.logs_uri,
+        **_log_encryption(cfg),
         "Instances": {
             "InstanceFleets": [
                 _fleet("primary", "MASTER", [cfg.primary_instance_type], 1, spot=False),
@@ -114,18 +137,24 @@ def build_job_flow(
             ],
             "KeepJobFlowAliveWhenNoSteps": True,
             "TerminationProtected": False,
+            **_network(cfg),
         },
         "BootstrapActions": [
             {
                 "Name": "install-spark-side-dependencies",
-                "ScriptBootstrapAction": {"Path": artifacts.bootstrap, "Args": [artifacts.requirements]},
+                "ScriptBootstrapAction": {
+                    "Path": artifacts.bootstrap,
+                    "Args": [artifacts.requirements, *([cfg.security.wheelhouse] if cfg.security.wheelhouse
+                                                       else [])],
+                },
             }
         ],
         "Configurations": sizing.emr_configurations(),
         "AutoTerminationPolicy": {"IdleTimeout": IDLE_TIMEOUT_S},
         "StepConcurrencyLevel": 1,
-        "JobFlowRole": JOB_FLOW_ROLE,
-        "ServiceRole": SERVICE_ROLE,
+        "SecurityConfiguration": security_configuration,
+        "JobFlowRole": cfg.security.instance_profile,
+        "ServiceRole": cfg.security.service_role,
         "VisibleToAllUsers": True,
         "Tags": run_tags(cfg.deployment_id, dag_id, run_id),
     }

@@ -10,7 +10,8 @@ the run is refused instead of overwriting a newer snapshot.
 Source: Amazon S3 User Guide, "How to prevent object overwrites with conditional writes"
 (docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html), and the PutObject API
 reference (IfMatch, IfNoneMatch). The provider's ``S3Hook.load_bytes`` has no conditional form, so the
-write goes through the hook's own boto3 client (``S3Hook.conn``).
+write goes through the hook's own boto3 client (``S3Hook.conn``), with the hook's server-side
+encryption (``fruits_emr.encryption``).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from fruits_emr.encryption import put_args
 from fruits_emr.layout import split_s3_uri
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ def write_pointer(s3_hook: S3Hook, uri: str, document: dict, expected_etag: str 
     try:
         response = s3_hook.conn.put_object(
             Bucket=bucket, Key=key, Body=json.dumps(document, indent=2).encode("utf-8"),
-            ContentType="application/json", **condition,
+            ContentType="application/json", **condition, **put_args(s3_hook),
         )
     except ClientError as err:
         code = err.response.get("Error", {}).get("Code")

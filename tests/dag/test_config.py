@@ -169,3 +169,27 @@ def test_deployment_id_defaults_and_is_checked():
         env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": bad})
         with pytest.raises(ConfigError, match="FRUITS_EMR_DEPLOYMENT_ID"):
             load_config(default_params(), "eu-west-3", env)
+
+
+def test_security_settings_are_read_and_checked():
+    env = EnvDefaults.from_env({
+        "FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_SUBNET_IDS": "subnet-0a1b2c3d, subnet-0a1b2c3e",
+        "FRUITS_EMR_ADDITIONAL_SECURITY_GROUPS": "sg-0123abcd", "FRUITS_EMR_KMS_KEY": "alias/fruits",
+        "FRUITS_EMR_INSTANCE_PROFILE": "fruits-emr-instance",
+    })
+    cfg = load_config(default_params(), "eu-west-3", env)
+    assert cfg.security.subnet_ids == ("subnet-0a1b2c3d", "subnet-0a1b2c3e")
+    assert cfg.security.service_role == "EMR_DefaultRole"
+    assert cfg.security.instance_profile == "fruits-emr-instance"
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg
+    bad = EnvDefaults.from_env({
+        "FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_SUBNET_IDS": "vpc-1",
+        "FRUITS_EMR_ADDITIONAL_SECURITY_GROUPS": "default", "FRUITS_EMR_TLS_CERTIFICATES": "/etc/certs.zip",
+        "FRUITS_EMR_WHEELHOUSE": "https://pypi.org/simple",
+    })
+    with pytest.raises(ConfigError) as refused:
+        load_config(default_params(), "eu-west-3", bad)
+    for expected in ("'vpc-1' is not a subnet id", "'default' is not a security group id",
+                     "FRUITS_EMR_TLS_CERTIFICATES '/etc/certs.zip' must be an s3:// URI",
+                     "FRUITS_EMR_WHEELHOUSE 'https://pypi.org/simple' must be an s3:// URI"):
+        assert expected in str(refused.value)

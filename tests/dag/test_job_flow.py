@@ -20,6 +20,7 @@ from fruits_emr.spark_sizing import size_executors
 from fruits_emr.steps import build_steps
 
 RUN_ID = "manual__2026-11-24T06:00:00+00:00"
+SECURITY_CONFIGURATION = "fruits-emr-default-0123456789ab"
 ARTIFACTS = Artifacts(
     bootstrap="s3://b-1/out/artifacts/aa/install-deps.sh",
     requirements="s3://b-1/out/artifacts/bb/requirements-emr.txt",
@@ -40,7 +41,8 @@ def config(deployment_id="default", **overrides):
 def job_flow(**overrides):
     cfg = config(**overrides)
     sizing = size_executors(cfg.core_instance_type, cfg.core_instance_count)
-    return build_job_flow(cfg, cfg.layout(RUN_ID), ARTIFACTS, sizing, "fruits_features", RUN_ID)
+    return build_job_flow(cfg, cfg.layout(RUN_ID), ARTIFACTS, sizing, "fruits_features", RUN_ID,
+                          SECURITY_CONFIGURATION)
 
 
 def fleet(flow, role):

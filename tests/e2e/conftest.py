@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -31,6 +32,7 @@ class PipelineRun:
     upload: SampleUpload | None  # None for a later night on an existing bucket
     result: DagTestResult
     report: RunReport
+    airflow_home: Path  # the Airflow home of the run (its logs/ folder holds the task logs)
 
 
 @pytest.fixture(scope="module")  # one emulator per process at a time: see local_emr.server
@@ -67,6 +69,6 @@ def run_pipeline(emulator, real_weights, tmp_path_factory) -> Callable[..., Pipe
         if helper:
             helper.join(timeout=60)
         report = collect_run(s3, emulator.client("emr"), bucket, OUTPUT_PREFIX, work / "results")
-        return PipelineRun(bucket, upload, result, report)
+        return PipelineRun(bucket, upload, result, report, airflow_home)
 
     return run

@@ -199,3 +199,27 @@ def test_failed_validation_publishes_nothing_and_terminates_the_cluster(run_pipe
     assert validation["failed_checks"] == ["cumulative_explained_variance"]
     assert run.report.latest is None
     _assert_cluster_terminated(run)
+
+
+def test_no_credential_appears_in_any_task_or_step_log(happy_run, emulator):
+    """The run's AWS credentials (the emulator's recognisable fake ones) are in no log: the Airflow output
+    with every task log, Airflow's log files, the EMR step and bootstrap logs in S3, the emulator's files."""
+    import gzip
+
+    from local_emr.server import FAKE_CREDENTIALS
+
+    logs = {str(happy_run.result.log_path): happy_run.result.log_text()}
+    for folder in (happy_run.airflow_home / "logs", emulator.workdir):
+        logs.update({str(p): p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file()
+                     and p.suffix not in {".parquet", ".npz", ".jpg", ".png", ".h5", ".zip", ".db"}})
+    s3 = emulator.client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=happy_run.bucket,
+                                                            Prefix=f"{OUTPUT_PREFIX}/emr-logs/"):
+        for obj in page.get("Contents", []):
+            body = s3.get_object(Bucket=happy_run.bucket, Key=obj["Key"])["Body"].read()
+            logs[obj["Key"]] = gzip.decompress(body).decode(errors="replace") if obj["Key"].endswith(".gz") \
+                else body.decode(errors="replace")
+    assert any("/steps/" in name for name in logs) and len(logs) > 5
+    leaks = {(name, secret) for name, text in logs.items() for secret in FAKE_CREDENTIALS.values()
+             if secret in text}
+    assert leaks == set()

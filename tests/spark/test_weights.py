@@ -6,7 +6,14 @@ import shutil
 import numpy as np
 import pytest
 
-from fruits_spark.weights import IMAGENET_FILE, fetch_imagenet_weights, weight_arrays_from_bytes
+from fruits_spark.errors import JobInputError
+from fruits_spark.weights import (
+    IMAGENET_FILE,
+    IMAGENET_SHA256,
+    check_imagenet_sha256,
+    fetch_imagenet_weights,
+    weight_arrays_from_bytes,
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,3 +35,11 @@ def test_imagenet_uses_the_keras_cache_without_downloading(legacy_weights, tmp_p
     (tmp_path / "models").mkdir()
     shutil.copy(legacy_weights, tmp_path / "models" / IMAGENET_FILE)
     assert fetch_imagenet_weights(cache_dir=str(tmp_path)).read_bytes() == legacy_weights.read_bytes()
+
+
+def test_imagenet_weights_are_pinned_by_sha256(legacy_weights):
+    data = legacy_weights.read_bytes()
+    check_imagenet_sha256(data)  # the real file passes
+    with pytest.raises(JobInputError, match=f"expected {IMAGENET_SHA256}: refused"):
+        check_imagenet_sha256(data[:-1] + bytes([data[-1] ^ 1]))
+
