@@ -22,9 +22,9 @@ from benchmarks.spark_ml_pca import spark_ml_pca
 from benchmarks.storage_variants import pca_size_variants
 from benchmarks.timing import stopwatch
 from fruits_spark.covariance import PcaModel
+from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats, project_and_write, run_pca
 
-FEATURE_DIM = 1280
 PCA_K = 50
 REFIT_NEW_ROWS = 10_000
 SYNTHETIC_INPUT = (
