@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 
 from fruits_emr.config import SCHEDULE_OFF
-
 from local_emr.airflow_env import airflow_environment, default_weights
 from local_emr.demo import BUCKET, INPUT_PREFIX
 from local_emr.paths import LOCAL_DIR

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from airflow.timetables.base import TimeRestriction
-from fruits_emr.config import NIGHTLY_SCHEDULE, EnvDefaults
 
+from fruits_emr.config import NIGHTLY_SCHEDULE, EnvDefaults
 from tests.dag.conftest import DAG_FILE
 
 
