@@ -41,7 +41,8 @@ def dag_params() -> dict[str, Param]:
             pattern=PREFIX_PATTERN,
             title="Output prefix",
             description="Where runs/, latest.json (the published snapshot), artifacts and EMR logs go; "
-            "must not contain the input prefix or be inside it. " + _PREFIX_FORMAT.format(example="fruits/features"),
+            "must not contain the input prefix or be inside it. "
+            + _PREFIX_FORMAT.format(example="fruits/features"),
         ),
         "max_images": Param(
             20_000,

@@ -85,7 +85,8 @@ def launcher():
     output = workdir / "launcher.log"
     port = _free_port()
     command = [sys.executable, "-m", "local_emr.standalone", "--port", str(port),
-               "--per-class", str(PER_CLASS), "--airflow-home", str(workdir / "airflow"), "--emulator-dir", str(workdir / "emr")]
+               "--per-class", str(PER_CLASS), "--airflow-home", str(workdir / "airflow"),
+               "--emulator-dir", str(workdir / "emr")]
     with output.open("w") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT,
                                    env=dict(os.environ), start_new_session=True)
