@@ -180,5 +180,7 @@ def test_real_run_without_publish_links_its_reports_and_summarizes_validation(la
     open_task_log(page, launcher, run_id, "publish", "publish is off for this run")
     page.goto(f"{launcher.base_url}/dags/{DAG_ID}/runs/{run_id}")
     page.get_by_role("button", name="Show Graph").click()
-    page.wait_for_timeout(3000)  # the graph lays itself out
+    for group in ("plan", "cluster", "results"):  # the task groups, collapsed: the README's diagram
+        page.get_by_text(group, exact=True).first.wait_for()
+    page.wait_for_timeout(2000)  # the graph lays itself out
     page.screenshot(path=SCREENSHOTS / "graph.png")
