@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import DAG, CronTriggerTimetable, chain
+from airflow.sdk import DAG, CronTriggerTimetable, TaskGroup, chain
 
 from fruits_emr.config import AWS_CONN_ID, EnvDefaults
 from fruits_emr.links import RunFolderLink
@@ -93,55 +93,59 @@ with DAG(
     tags=["emr", "spark", "features", "fruits"],
     default_args={"owner": "fruits-emr", **RETRIES},
 ) as dag:
-    cfg = check_config()
-    plan = plan_inputs(cfg)
-    estimate = estimate_cost(cfg, plan)
-    go = should_start_cluster(cfg, plan, estimate["estimate"])
-    artifacts = upload_artifacts(cfg)
-    spec = build_job_flow(cfg, artifacts)
-    create_cluster = AdoptingEmrCreateJobFlowOperator(
-        task_id="create_cluster",
-        doc_md="Start the run's EMR cluster, or adopt the one an earlier try already started.",
-        job_flow_overrides=spec["job_flow"],
-        aws_conn_id=AWS_CONN_ID,
-        emr_conn_id=None,
-    )
-    add_steps = IdempotentEmrAddStepsOperator(
-        task_id="add_steps",
-        doc_md="Add the featurize and PCA steps; a retry reuses steps already on the cluster.",
-        job_flow_id=create_cluster.output,
-        steps=spec["steps"],
-        aws_conn_id=AWS_CONN_ID,
-    )
-    wait_featurize, wait_pca = (
-        DiagnosingEmrStepSensor(
-            task_id=f"wait_{step}",
-            doc_md=f"Wait for the {step} step; on failure log its reason and stderr tail.",
+    # Three groups read like the README's diagram; the tasks pull the run's config (and validate the plan)
+    # from XCom instead of taking them as arguments, so the graph shows the order, not a fan of XComs.
+    with TaskGroup("plan", prefix_group_id=False, tooltip="Config, input plan, cost guard, go/no-go"):
+        cfg = check_config()
+        plan = plan_inputs()
+        estimate = estimate_cost(plan)
+        go = should_start_cluster(cfg, plan, estimate["estimate"])
+    with TaskGroup("cluster", prefix_group_id=False, tooltip="Upload, EMR cluster, the two Spark steps"):
+        artifacts = upload_artifacts()
+        spec = build_job_flow(artifacts)
+        create_cluster = AdoptingEmrCreateJobFlowOperator(
+            task_id="create_cluster",
+            doc_md="Start the run's EMR cluster, or adopt the one an earlier try already started.",
+            job_flow_overrides=spec["job_flow"],
+            aws_conn_id=AWS_CONN_ID,
+            emr_conn_id=None,
+        )
+        add_steps = IdempotentEmrAddStepsOperator(
+            task_id="add_steps",
+            doc_md="Add the featurize and PCA steps; a retry reuses steps already on the cluster.",
             job_flow_id=create_cluster.output,
-            step_id=add_steps.output[step],
-            timeout_s=estimate["step_timeout_s"],
-            expected_s=estimate["compute_s"] if step == FEATURIZE_STEP else None,
-            mode="reschedule",
-            poke_interval=DEPLOYMENT.poke_interval_s,
+            steps=spec["steps"],
             aws_conn_id=AWS_CONN_ID,
         )
-        for step in (FEATURIZE_STEP, PCA_STEP)
-    )
-    terminate_cluster = RunClustersTerminateOperator(
-        task_id="terminate_cluster",
-        doc_md="Teardown: terminate the run's clusters (id from XCom and by tag) whatever happened.",
-        job_flow_id=create_cluster.output,
-        job_flow_overrides=spec["job_flow"],
-        aws_conn_id=AWS_CONN_ID,
-    )
-
-    validated, published = validate(cfg, plan), publish(cfg)
-    for results_task in (validated.operator, published.operator):
-        results_task.operator_extra_links = (RunFolderLink(),)
+        wait_featurize, wait_pca = (
+            DiagnosingEmrStepSensor(
+                task_id=f"wait_{step}",
+                doc_md=f"Wait for the {step} step; on failure log its reason and stderr tail.",
+                job_flow_id=create_cluster.output,
+                step_id=add_steps.output[step],
+                timeout_s=estimate["step_timeout_s"],
+                expected_s=estimate["compute_s"] if step == FEATURIZE_STEP else None,
+                mode="reschedule",
+                poke_interval=DEPLOYMENT.poke_interval_s,
+                aws_conn_id=AWS_CONN_ID,
+            )
+            for step in (FEATURIZE_STEP, PCA_STEP)
+        )
+        terminate_cluster = RunClustersTerminateOperator(
+            task_id="terminate_cluster",
+            doc_md="Teardown: terminate the run's clusters (id from XCom and by tag) whatever happened.",
+            job_flow_id=create_cluster.output,
+            job_flow_overrides=spec["job_flow"],
+            aws_conn_id=AWS_CONN_ID,
+        )
+    with TaskGroup("results", prefix_group_id=False, tooltip="Validate, publish, retention"):
+        validated, published, cleaned = validate(), publish(), cleanup()
+        for results_task in (validated.operator, published.operator):
+            results_task.operator_extra_links = (RunFolderLink(),)
 
     chain(
         cfg, plan, estimate, go, artifacts, spec, create_cluster, add_steps,
-        wait_featurize, wait_pca, validated, published, cleanup(cfg),
+        wait_featurize, wait_pca, validated, published, cleaned,
     )
     # build_job_flow is a setup too, so the teardown also runs when create_cluster failed after EMR
     # had started a cluster whose id never reached XCom.

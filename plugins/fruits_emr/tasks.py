@@ -1,8 +1,10 @@
 """The Python tasks of the ``fruits_features`` DAG: thin wrappers that call the library with a run's config.
 
-Each task takes the config dict that ``check_config`` returns (XCom) and imports what it needs inside its
-body, so parsing the DAG file stays light and offline. The EMR operators and sensors are wired in the
-DAG file itself; see ``dags/fruits_features.py`` for the order.
+Each task reads the config dict that ``check_config`` returned from its XCom (``_run_config``) and imports
+what it needs inside its body, so parsing the DAG file stays light and offline. The config is pulled, not
+passed as an argument: every task needs it, and an argument would draw an edge from check_config to each
+of them in the graph view (check_config is upstream of all of them through the main chain anyway).
+The EMR operators and sensors are wired in the DAG file itself; see ``dags/fruits_features.py``.
 """
 from __future__ import annotations
 
@@ -22,6 +24,16 @@ def _s3_hook(cfg: dict):
     from fruits_emr.encryption import encrypted_s3_hook
 
     return encrypted_s3_hook(AWS_CONN_ID, cfg["security"]["kms_key"])
+
+
+def _result_of(task_id: str) -> dict:
+    """What an upstream task of this run returned (its XCom)."""
+    return get_current_context()["ti"].xcom_pull(task_ids=task_id)
+
+
+def _run_config() -> dict:
+    """The configuration ``check_config`` validated for this run."""
+    return _result_of("check_config")
 
 
 def _run_layout(cfg: dict):
@@ -48,11 +60,12 @@ def check_config(params: dict | None = None) -> dict:
 
 @task(doc_md="Check every bucket's region (EU residency), then compare the input prefix with the "
              "published snapshot: new, changed, deleted; write the plan.")
-def plan_inputs(cfg: dict) -> dict:
+def plan_inputs() -> dict:
     from fruits_emr import incremental
     from fruits_emr.log_tables import plan_table, table
     from fruits_emr.residency import check_residency
 
+    cfg = _run_config()
     run_cfg, s3_hook = RunConfig.from_dict(cfg), _s3_hook(cfg)
     # before any other AWS call of the run: nothing is listed or written in a bucket outside the EU
     regions = check_residency(s3_hook, run_cfg)
@@ -66,10 +79,11 @@ def plan_inputs(cfg: dict) -> dict:
 
 
 @task(multiple_outputs=True, doc_md="Cost guard: estimate the run's EUR cost; refuse it over budget.")
-def estimate_cost(cfg: dict, plan: dict) -> dict:
+def estimate_cost(plan: dict) -> dict:
     from fruits_emr.budget import check_budget, step_timeout_s
     from fruits_emr.log_tables import cost_table
 
+    cfg = _run_config()
     estimate = check_budget(RunConfig.from_dict(cfg), plan["selected"])
     log.info("%s", cost_table(estimate, cfg["budget_eur"]))
     summary = estimate.as_log_dict()
@@ -96,9 +110,10 @@ def should_start_cluster(cfg: dict, plan: dict, estimate: dict) -> bool:
 
 
 @task(doc_md="Upload bootstrap, Spark jobs, their library zip and weights, keyed by content hash.")
-def upload_artifacts(cfg: dict) -> dict:
+def upload_artifacts() -> dict:
     from fruits_emr.artifacts import upload_artifacts as upload
 
+    cfg = _run_config()
     artifacts = upload(_s3_hook(cfg), _run_layout(cfg), cfg["weights"])
     log.info("Artifacts (uploaded now: %s): %s", artifacts.uploaded or "none", artifacts)
     return artifacts.to_dict()
@@ -106,7 +121,7 @@ def upload_artifacts(cfg: dict) -> dict:
 
 @task(multiple_outputs=True, doc_md="Create the EMR security configuration if missing (encryption, IMDSv2); "
                                    "build the RunJobFlow request and the two Spark steps for this run.")
-def build_job_flow(cfg: dict, artifacts: dict) -> dict:
+def build_job_flow(artifacts: dict) -> dict:
     from airflow.providers.amazon.aws.hooks.emr import EmrHook
 
     from fruits_emr.artifacts import Artifacts
@@ -115,6 +130,7 @@ def build_job_flow(cfg: dict, artifacts: dict) -> dict:
     from fruits_emr.spark_sizing import size_executors
     from fruits_emr.steps import build_steps
 
+    cfg = _run_config()
     context = get_current_context()
     run_cfg, layout, arts = RunConfig.from_dict(cfg), _run_layout(cfg), Artifacts.from_dict(artifacts)
     sizing = size_executors(run_cfg.core_instance_type, run_cfg.core_instance_count)
@@ -128,11 +144,13 @@ def build_job_flow(cfg: dict, artifacts: dict) -> dict:
 
 
 @task(doc_md="Check the outputs (counts, k dims, finite values, explained variance); write the report.")
-def validate(cfg: dict, plan: dict) -> dict:
+def validate() -> dict:
     from fruits_emr.validation import validate_run
 
+    cfg = _run_config()
     run_cfg, layout = RunConfig.from_dict(cfg), _run_layout(cfg)
     _link_run_folder(cfg, layout)
+    plan = _result_of("plan_inputs")  # pulled like the config: no plan -> validate edge across the graph
     return validate_run(_s3_hook(cfg), layout, plan["selected"], run_cfg.k, run_cfg.min_explained_variance)
 
 
@@ -140,11 +158,12 @@ def validate(cfg: dict, plan: dict) -> dict:
     outlets=[LATEST_FEATURES],
     doc_md="Commit the validated snapshot: one conditional write of latest.json (skipped: `publish` off).",
 )
-def publish(cfg: dict) -> dict:
+def publish() -> dict:
     from airflow.sdk.exceptions import AirflowSkipException
 
     from fruits_emr.publish import publish_run
 
+    cfg = _run_config()
     context = get_current_context()
     layout = _run_layout(cfg)
     _link_run_folder(cfg, layout)
@@ -163,9 +182,10 @@ def publish(cfg: dict) -> dict:
     trigger_rule="none_failed",
     doc_md="Retention: delete superseded runs and EMR logs older than the retention period (not on dry runs)",
 )
-def cleanup(cfg: dict) -> dict | None:
+def cleanup() -> dict | None:
     from fruits_emr.retention import apply_retention
 
+    cfg = _run_config()
     if cfg["dry_run"]:
         log.info("DRY RUN: nothing deleted")
         return None

@@ -27,6 +27,7 @@ from tests.ui.ui_test_env import SCREENSHOTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 STARTUP_TIMEOUT_S = 300
+PER_CLASS = 4  # images per class: enough for the default k=50 (a snapshot needs k images) in a dry run
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -83,8 +84,9 @@ def launcher():
     workdir = Path(tempfile.mkdtemp(prefix="fruits-ui-test-"))
     output = workdir / "launcher.log"
     port = _free_port()
-    command = [sys.executable, "-m", "local_emr.standalone", "--port", str(port), "--per-class", "1",
-               "--airflow-home", str(workdir / "airflow"), "--emulator-dir", str(workdir / "emr")]
+    command = [sys.executable, "-m", "local_emr.standalone", "--port", str(port),
+               "--per-class", str(PER_CLASS), "--airflow-home", str(workdir / "airflow"),
+               "--emulator-dir", str(workdir / "emr")]
     with output.open("w") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT,
                                    env=dict(os.environ), start_new_session=True)

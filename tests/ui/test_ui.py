@@ -134,12 +134,15 @@ def test_dry_run_from_the_form_shows_its_plan_in_the_log(launcher, page):
     assert states["should_start_cluster"] == "success" and states["create_cluster"] == "skipped"
 
     open_task_log(page, launcher, run_id, "plan_inputs", "Input plan")
-    assert re.search(rf"selected\s+{found} \(this run\)", page.inner_text("body"))
+    plan_log = page.inner_text("body")
+    assert re.search(rf"found\s+{found} objects under the input prefix", plan_log)
+    selected = int(re.search(r"selected\s+(\d+) new or changed \(this run\)", plan_log)[1])
+    assert 0 < selected <= found  # files quarantined at plan time are not selected
     open_task_log(page, launcher, run_id, "estimate_cost", "Cost estimate:")
-    assert re.search(rf"images\s+{found}\b", page.inner_text("body"))
+    assert re.search(rf"images\s+{selected}\b", page.inner_text("body"))
     page.screenshot(path=SCREENSHOTS / "dry_run_cost_log.png")
     open_task_log(page, launcher, run_id, "should_start_cluster", "DRY RUN: would process")
-    assert f"DRY RUN: would process {found} images" in page.inner_text("body")
+    assert f"DRY RUN: would process {selected} images" in page.inner_text("body")
     page.screenshot(path=SCREENSHOTS / "dry_run_log.png")
     assert "***" not in page.inner_text("body")  # the fake credentials mask nothing else
     assert [run["run_type"] for run in dag_runs(page, launcher)] == ["manual"]
@@ -177,5 +180,7 @@ def test_real_run_without_publish_links_its_reports_and_summarizes_validation(la
     open_task_log(page, launcher, run_id, "publish", "publish is off for this run")
     page.goto(f"{launcher.base_url}/dags/{DAG_ID}/runs/{run_id}")
     page.get_by_role("button", name="Show Graph").click()
-    page.wait_for_timeout(3000)  # the graph lays itself out
+    for group in ("plan", "cluster", "results"):  # the task groups, collapsed: the README's diagram
+        page.get_by_text(group, exact=True).first.wait_for()
+    page.wait_for_timeout(2000)  # the graph lays itself out
     page.screenshot(path=SCREENSHOTS / "graph.png")
