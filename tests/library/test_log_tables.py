@@ -13,7 +13,7 @@ def test_cost_table_of_a_real_estimate_names_cluster_time_and_price():
     text = cost_table(estimate, budget_eur=10.0)
 
     assert text.splitlines()[0] == f"Cost estimate: {estimate.eur:.2f} EUR (budget 10.00 EUR)"
-    assert f"{ClusterShape(core_count=2).executor_vcpus} vCPUs in executors" in text
+    assert f"{ClusterShape(core_count=2).executor_vcpus} executor vCPUs" in text
     compute_line = next(line for line in text.splitlines() if "compute time" in line)
     assert duration(estimate.compute_hours * 3600) in compute_line and "0.0 s" not in compute_line
 
