@@ -102,7 +102,7 @@ def test_featurize_then_pca_with_spark_submit(python, staged, weights_file, tmp_
     assert pca.returncode == 0, pca.stderr[-3000:]
     report = json.loads((out / "pca_report.json").read_text())
     assert (report["images"], report["k"], report["input_dim"]) == (6, 3, 1280)
-    assert (out / "pca_model" / "metadata").is_dir()
+    assert {"model.json", "model.npz", "stats.npz"} <= {p.name for p in (out / "pca_model").iterdir()}
 
     too_big = spark_submit(
         python, staged, "pca.py", "--input", str(out / "features"), "--output", str(out / "pca2"), "--k", "7"
