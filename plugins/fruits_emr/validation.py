@@ -7,10 +7,13 @@ that the snapshot accounts for every object under the input prefix exactly once:
 catalogue entry has exactly one PCA row and no PCA row is unexpected; every PCA vector has ``k`` finite
 values, enough variance is explained, and the variance of each published ``pca`` column
 (recomputed here from the vectors) is the variance the PCA report claims for it, with uncorrelated
-columns (a wrong basis fails this). It then writes ``catalogue.parquet`` (what the next run plans
-against), ``validation.json`` (every check with name, passed, observed, expected) and the plots. Failed
-checks raise ``ValidationError`` *after* the report is written, so the evidence is in S3 either way;
-the catalogue is only written when every check passed. pyarrow is imported inside functions.
+columns (a wrong basis fails this). When the rows have labels it also measures the held-out k-NN accuracy
+of the published vectors (``fruits_emr.probe``, a stratified sample of at most 5,000 rows): information
+for the reader (``probe``), not a check, as no threshold is principled for every data set. It then
+writes ``catalogue.parquet`` (what the next run plans against), ``validation.json`` (every check with
+name, passed, observed, expected) and the plots. Failed checks raise ``ValidationError`` *after* the
+report is written, so the evidence is in S3 either way; the catalogue is only written when every check
+passed. pyarrow is imported inside functions.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from fruits_emr.failures import PermanentFailure
 from fruits_emr.incremental import read_input_list
 from fruits_emr.layout import RunLayout
 from fruits_emr.log_tables import validation_table
+from fruits_emr.probe import probe_accuracy
 from fruits_emr.s3io import prefix_size, read_json, read_parquet_prefix, write_bytes
 
 if TYPE_CHECKING:
@@ -128,6 +132,13 @@ def _storage(s3_hook: S3Hook, layout: RunLayout, pca_report: dict) -> dict:
         "storage_ratio": round(features_bytes / pca_bytes, 2) if features_bytes and pca_bytes else None,
         "storage_ratio_reported_by_pca": pca_report.get("storage_ratio"),
     }
+
+
+def _probe(labels: list[str], vectors: _Vectors) -> dict:
+    """Held-out k-NN accuracy of the labels from the published vectors (rows of length k, all finite)."""
+    usable = vectors.finite[vectors.full_rows]
+    full_labels = np.asarray(labels, dtype=object)[vectors.full_rows]
+    return {"pca": probe_accuracy(vectors.matrix[usable], full_labels[usable])}
 
 
 def _write_plots(s3_hook: S3Hook, layout: RunLayout, labels: list[str], vectors: _Vectors,
@@ -312,6 +323,7 @@ def validate_run(s3_hook: S3Hook, layout: RunLayout, expected_images: int, k: in
         "k": k,
         "cumulative_explained_variance": _cumulative_variance(out.pca_report),
         "storage": _storage(s3_hook, layout, out.pca_report),
+        "probe": _probe(out.pca.column("label").to_pylist(), vectors),
         "plots": _write_plots(s3_hook, layout, out.pca.column("label").to_pylist(), vectors, out.pca_report,
                               min_explained_variance),
     }

@@ -203,3 +203,26 @@ def test_run_without_quarantine_or_features_passes(s3_hook, layout):
 def test_bad_parameters_are_refused(s3_hook, layout, kwargs, message):
     with pytest.raises(ValueError, match=message):
         _validate(s3_hook, layout, consistent_run(), **kwargs)
+
+
+def test_probe_accuracy_of_labelled_vectors_is_reported(s3_hook, layout):
+    probe = _validate(s3_hook, layout, consistent_run())["probe"]["pca"]
+    assert probe["accuracy"] == 1.0  # the classes are well separated clusters
+    assert (probe["rows"], probe["classes"]) == (27, 3)
+
+
+def test_probe_follows_the_labels_and_never_fails_the_run(s3_hook, layout):
+    run = consistent_run(n_images=60)
+    shuffled = np.random.default_rng(3).permutation([row["label"] for row in run.pca])
+    for row, label in zip(run.pca, shuffled):
+        row["label"] = str(label)
+    report = _validate(s3_hook, layout, run)
+    assert report["passed"] and report["probe"]["pca"]["accuracy"] < 0.8
+
+
+def test_unlabelled_run_has_no_probe_accuracy(s3_hook, layout):
+    run = consistent_run()
+    for row in run.pca:
+        row["label"] = ""
+    report = _validate(s3_hook, layout, run)
+    assert report["passed"] and report["probe"]["pca"]["accuracy"] is None
