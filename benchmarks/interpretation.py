@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks.inference import AGREEMENT_BAR
 from benchmarks.report import BACKEND_SPEEDUP_BAR, fastest_alternative
+from fruits_spark.conversion_check import AGREEMENT_BAR
 
 
 def backend_decision(runtimes: dict[str, dict]) -> str:

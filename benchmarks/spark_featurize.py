@@ -19,7 +19,7 @@ from pyspark.sql import SparkSession
 from benchmarks.images import ImageSet
 from benchmarks.providers import naive_reload_factory
 from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
-from fruits_spark.backends import BACKENDS, KERAS
+from fruits_spark.backends import BACKENDS, DEFAULT_BACKEND, KERAS
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
 from fruits_spark.model import ProviderFactory
 from local_emr.paths import REPO_ROOT
@@ -46,7 +46,7 @@ def start_session(cores: int, driver_memory: str = "4g") -> tuple[SparkSession, 
 
 
 def featurize_once(spark: SparkSession, images: ImageSet, weights: Path, out: Path, batch_size: int,
-                   factory: ProviderFactory | None = None, backend: str = KERAS) -> dict:
+                   factory: ProviderFactory | None = None, backend: str = DEFAULT_BACKEND) -> dict:
     """A featurize job run over ``images`` into ``out`` with ``backend`` (or ``factory``): its report."""
     args = FeaturizeArgs(input=str(images.root), output=str(out / "features"),
                          quarantine=str(out / "quarantine"), weights=str(weights), batch_size=batch_size,

@@ -8,11 +8,11 @@ import pytest
 
 from benchmarks.costing import cost_summary
 from benchmarks.images import decode_batch, generate_images, prepare_image_set
-from benchmarks.inference import min_cosine
 from benchmarks.report import REQUIRED_KEYS, check_targets, fastest_alternative, write_results
 from benchmarks.storage_variants import pca_size_variants
 from benchmarks.timing import interleaved_rounds, median_rate
 from fruits_emr.cost import ClusterShape, eur_per_million_images
+from fruits_spark.conversion_check import min_cosine
 
 
 def test_generated_image_set_when_the_sample_is_absent(tmp_path):

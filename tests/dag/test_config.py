@@ -168,3 +168,9 @@ def test_deployment_id_defaults_and_is_checked():
         env = EnvDefaults.from_env({"FRUITS_EMR_BUCKET": "fruits-bucket", "FRUITS_EMR_DEPLOYMENT_ID": bad})
         with pytest.raises(ConfigError, match="FRUITS_EMR_DEPLOYMENT_ID"):
             load_config(default_params(), "eu-west-3", env)
+
+
+def test_the_backend_defaults_to_tflite_and_an_unknown_one_is_refused():
+    assert load_config(default_params(), "eu-west-3", ENV).backend == "tflite"
+    with pytest.raises(ConfigError, match="backend must be one of tflite, keras, got 'onnx'"):
+        load_config(default_params(backend="onnx"), "eu-west-3", ENV)
