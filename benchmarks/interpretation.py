@@ -75,12 +75,17 @@ def pca_note(results: dict) -> str:
 def storage_note(storage: dict) -> str:
     """Where the PCA output's bytes go, from the what-if layouts."""
     what_if = storage["what_if"]
+    chosen = what_if["float16_precision_bss_zstd (the job's layout)"]
     return (
-        f"A float32 PCA row is {4 * storage['k']} bytes of incompressible floats while the 1280-d float32 "
-        f"features compress, and both files carry the path and label strings: the PCA column alone "
-        f"would give {what_if['pca_column_only_float32']['ratio']}x, float16 PCA values with path and label "
-        f"{what_if['pca_as_float16_with_path_label']['ratio']}x (the job's rows rewritten as-is by pyarrow, "
-        f"the baseline of these what-ifs: {what_if['pyarrow_rewrite_as_is']['ratio']}x)."
+        f"A full-precision float32 PCA row is {4 * storage['k']} bytes of nearly incompressible floats "
+        f"({what_if['float32_snappy']['ratio']}x rewritten with snappy, "
+        f"{what_if['float32_bss_zstd']['ratio']}x byte-stream-split + zstd); rounded to float16's precision "
+        f"and byte-stream-split, the zeroed low bytes compress away: {chosen['ratio']}x "
+        f"(pyarrow's float16 type: {what_if['pyarrow_float16_zstd']['ratio']}x; bfloat16's precision: "
+        f"{what_if['bfloat16_precision_bss_zstd']['ratio']}x; dropping the label column: "
+        f"{what_if['float16_precision_bss_zstd_without_label']['ratio']}x, not worth a join). The k-NN probe "
+        f"accuracy is {what_if['float32_snappy']['probe_accuracy']} at full precision and "
+        f"{chosen['probe_accuracy']} in the job's layout."
     )
 
 

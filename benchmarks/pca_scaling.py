@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 from pyspark.sql import SparkSession, functions as F
 
 from benchmarks.pca_accuracy import errors_against_numpy
@@ -135,4 +136,7 @@ def pca_on_real_features(
     probe = {"features": probe_accuracy(rows, ordered_labels),
              "pca": probe_accuracy(projection, ordered_labels)}
     accuracy = {"rows": len(paths), "k": k, "exact_pca_job": exact, "spark_ml_pca": spark_ml, "probe": probe}
-    return {**storage, "what_if": pca_size_variants(output, report["features_bytes"])}, accuracy
+    table = pq.read_table(output).sort_by("path")
+    exact = model.project(rows).astype(np.float32)  # rows are sorted by path too
+    what_if = pca_size_variants(table, exact, report["features_bytes"])
+    return {**storage, "what_if": what_if}, accuracy

@@ -215,10 +215,12 @@ def render_markdown(results: dict) -> str:
         *_pca_section(results),
         "\n### Storage on the real featurized images\n",
         _table(["item", "value"], [[k, v] for k, v in results["storage"].items() if k != "what_if"]),
-        "\nWhat-if layouts of the same PCA rows (rewritten with pyarrow; features bytes / these bytes):\n",
+        "\nWhat-if layouts of the same PCA rows (rewritten with pyarrow; features bytes / these bytes; the "
+        "k-NN probe accuracy of the labels from the values each layout stores):\n",
         _table(
-            ["layout", "bytes", "ratio"],
-            [[name, v["bytes"], v["ratio"]] for name, v in results["storage"]["what_if"].items()],
+            ["layout", "bytes", "ratio", "probe accuracy"],
+            [[name, v["bytes"], v["ratio"], v["probe_accuracy"]]
+             for name, v in results["storage"]["what_if"].items()],
         ),
         "\n## Cost (`fruits_emr.cost`, the model the DAG's cost guard uses)\n",
         _table(

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.costing import cost_summary
@@ -13,6 +12,7 @@ from benchmarks.storage_variants import pca_size_variants
 from benchmarks.timing import interleaved_rounds, median_rate
 from fruits_emr.cost import ClusterShape, eur_per_million_images
 from fruits_spark.conversion_check import min_cosine
+from fruits_spark.pca_storage import round_to_stored_precision
 
 
 def test_generated_image_set_when_the_sample_is_absent(tmp_path):
@@ -87,15 +87,16 @@ def test_cost_goes_through_the_dag_cost_model():
     assert summary["one_million_run_eur"] > summary["eur_per_million_images"]  # provisioning overhead on top
 
 
-def test_pca_size_variants_rewrite_the_same_rows(tmp_path):
+def test_pca_size_variants_rewrite_the_same_rows():
     rng = np.random.default_rng(0)
+    exact = (rng.normal(size=(200, 50)) + np.repeat(np.eye(50)[:4] * 20, 50, axis=0)).astype(np.float32)
     table = pa.table({"path": [f"s3://bucket/fruits/class/{i}.jpg" for i in range(200)],
-                      "label": ["class"] * 200,
-                      "pca": pa.array(list(rng.normal(size=(200, 50)).astype(np.float32)),
-                                      pa.list_(pa.float32()))})
-    pq.write_table(table, tmp_path / "part-0.parquet")
-    variants = pca_size_variants(tmp_path, features_bytes=1_000_000)
-    assert variants["pca_as_float16_with_path_label"]["bytes"] < variants["pyarrow_rewrite_as_is"]["bytes"]
-    assert variants["pca_column_only_float32"]["bytes"] < variants["pyarrow_rewrite_as_is"]["bytes"]
+                      "label": [f"class {i // 50}" for i in range(200)],
+                      "pca": pa.array(list(round_to_stored_precision(exact)), pa.list_(pa.float32()))})
+    variants = pca_size_variants(table, exact, features_bytes=1_000_000)
+    chosen = variants["float16_precision_bss_zstd (the job's layout)"]
+    assert chosen["bytes"] < variants["float32_bss_zstd"]["bytes"] < variants["float32_snappy"]["bytes"]
+    assert variants["float16_precision_bss_zstd_without_label"]["bytes"] < chosen["bytes"]
     for variant in variants.values():
         assert variant["ratio"] == round(1_000_000 / variant["bytes"], 2)
+        assert variant["probe_accuracy"] == 1.0  # four well separated classes, at every precision
