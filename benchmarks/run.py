@@ -25,6 +25,7 @@ from benchmarks.costing import cost_summary
 from benchmarks.images import prepare_image_set
 from benchmarks.inference import compare_runtimes, tune_batch_size
 from benchmarks.interpretation import backend_decision, interpret, pca_note
+from benchmarks.inventory_bench import measure_inventory
 from benchmarks.machine import machine_info
 from benchmarks.pca_bench import ONE_MILLION, measure_pca, merge_pca_results
 from benchmarks.pca_scaling import PCA_K
@@ -33,7 +34,10 @@ from benchmarks.report import check_targets, write_results
 from benchmarks.runtimes import CONVERSION_NOTES, REFERENCE, RUNTIMES
 from benchmarks.spark_featurize import featurize_once, measure_spark, start_session
 from benchmarks.timing import stopwatch
-from fruits_spark.backends import DEFAULT_BACKEND
+from fruits_spark.backends import DEFAULT_BACKEND, KERAS, TFLITE
+
+# the single-process runtime (benchmarks.runtimes) that runs each job backend alone, for the overhead ratio
+SINGLE_PROCESS_RUNTIME = {KERAS: REFERENCE, TFLITE: "tflite_xnnpack"}
 
 OUTPUT_DIR = Path(__file__).resolve().parent
 
@@ -58,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--probe-images", type=int, default=3000,
                         help="images featurized (unmeasured) for the PCA accuracy, probe and storage")
+    parser.add_argument("--inventory-files", type=int, default=10_000,
+                        help="files in the input list whose inventory is timed (scaled to 100,000)")
     parser.add_argument("--tuning-images", type=int, default=128, help="images used to tune the batch size")
     parser.add_argument("--runtimes", default=",".join(r.name for r in RUNTIMES),
                         help=f"runtimes to compare ({REFERENCE} is always included)")
@@ -136,6 +142,8 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             spark_results = measure_spark(spark, session_s, images, reference.weights_path, batch_size,
                                           args.spark_rounds, work / "spark", progress=progress)
+            inventory = measure_inventory(spark, args.inventory_files, work / "inventory")
+            progress(f"  inventory: {inventory}")
             features_dir = probe_features(spark, args.probe_images, reference.weights_path, work, batch_size)
             progress("[5/6] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
             pca = measure_pca(
@@ -150,10 +158,12 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             spark.stop()
     cost = cost_summary(spark_results["spark_images_per_s"], cores)
-    cost_by_backend = {name.removeprefix("backend_"): cost_summary(rate, cores)
-                       for name, rate in spark_results["images_per_s_by_provider"].items()
-                       if name.startswith("backend_")}
+    cost_by_backend = {KERAS: cost_summary(spark_results["keras_job_images_per_s"], cores),
+                       **{name.removeprefix("backend_"): cost_summary(rate, cores)
+                          for name, rate in spark_results["images_per_s_by_provider"].items()
+                          if name.startswith("backend_")}}
     keras_rate = compared[REFERENCE]["images_per_s"]
+    alone = compared.get(SINGLE_PROCESS_RUNTIME[DEFAULT_BACKEND], {}).get("images_per_s")
     machine["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     results = {
         "keras_images_per_s": keras_rate,
@@ -161,9 +171,14 @@ def main(argv: list[str] | None = None) -> dict:
         "spark_startup_s": spark_results["spark_startup_s"],
         "naive_images_per_s": spark_results["naive_images_per_s"],
         "featurize_vs_keras": round(spark_results["spark_images_per_s"] / keras_rate, 3),
+        "featurize_vs_backend_alone": round(spark_results["spark_images_per_s"] / alone, 3)
+        if alone else None,
+        "default_backend": DEFAULT_BACKEND,
         "broadcast_vs_naive": spark_results["broadcast_vs_naive"],
         **pca,
         "eur_per_million_images": cost["eur_per_million_images"],
+        "inventory_100k_s": inventory["inventory_100k_s"],
+        "inventory": inventory,
         "machine": machine,
         "image_set": images.description,
         "real_images": images.real,

@@ -11,7 +11,8 @@ from benchmarks.run import main
 
 def test_tiny_run_writes_every_required_number(tmp_path):
     results = main(["--images", "8", "--rounds", "1", "--spark-rounds", "1", "--batch-sizes", "4,8",
-                    "--tuning-images", "8", "--runtimes", "keras", "--pca-rows", "", "--pca-k", "4",
+                    "--tuning-images", "8", "--runtimes", "keras,tflite_xnnpack", "--pca-rows", "",
+                    "--pca-k", "4", "--probe-images", "8", "--inventory-files", "20",
                     "--output-dir", str(tmp_path)])
 
     written = json.loads((tmp_path / "results.json").read_text())
@@ -24,7 +25,12 @@ def test_tiny_run_writes_every_required_number(tmp_path):
     assert written["runtimes"]["keras"]["min_cosine_vs_keras"] >= 0.999999
     ratio = written["spark_images_per_s"] / written["keras_images_per_s"]
     assert written["featurize_vs_keras"] == round(ratio, 3)
-    assert written["targets"].keys() == {"featurize_vs_keras", "storage_ratio", "eur_per_million_images"}
+    assert written["targets"].keys() == {"featurize_vs_keras", "featurize_vs_backend_alone", "storage_ratio",
+                                         "eur_per_million_images", "pca_1m_s", "inventory_100k_s"}
+    alone = written["runtimes"]["tflite_xnnpack"]["images_per_s"]
+    assert written["featurize_vs_backend_alone"] == round(written["spark_images_per_s"] / alone, 3)
+    assert written["inventory"]["files"] == 20 and written["inventory"]["scaled_from_fewer_files"]
+    assert 0 <= written["probe_accuracy_pca"] <= 1 and 0 <= written["probe_accuracy_features"] <= 1
     assert written == json.loads(json.dumps(results))
 
     markdown = (tmp_path / "RESULTS.md").read_text()
