@@ -24,9 +24,9 @@ from benchmarks.storage_variants import pca_size_variants
 from benchmarks.timing import stopwatch
 from fruits_emr.probe import probe_accuracy
 from fruits_spark.covariance import PcaModel
+from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats, project_and_write, run_pca
 
-FEATURE_DIM = 1280
 PCA_K = 50
 REFIT_NEW_ROWS = 10_000
 SYNTHETIC_INPUT = (

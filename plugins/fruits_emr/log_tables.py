@@ -70,7 +70,8 @@ def cost_table(estimate: CostEstimate, budget_eur: float) -> str:
     return table(f"Cost estimate: {estimate.eur:.2f} EUR (budget {budget_eur:.2f} EUR)", [
         ("images", estimate.images),
         ("cluster", f"1x {shape.primary_type} + {shape.core_count}x {shape.core_type} "
-                    f"({'Spot' if shape.use_spot else 'on-demand'} core nodes, {shape.core_vcpus} vCPUs)"),
+                    f"({'Spot' if shape.use_spot else 'on-demand'} core nodes, "
+                    f"{shape.executor_vcpus} vCPUs in executors)"),
         ("compute time", f"{duration(compute_s)} at {estimate.images_per_vcpu_s:g} images/s per vCPU"),
         ("billed time", f"{duration(estimate.billed_hours * 3600)} (cluster start-up + compute, "
                         "rounded up to whole minutes)"),

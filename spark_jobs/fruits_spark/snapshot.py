@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame, SparkSession, functions as F
 
 from fruits_spark import hadoop_fs
 from fruits_spark.covariance import FeatureStats, combine_tree
-from fruits_spark.errors import JobInputError
+from fruits_spark.errors import JobInputError, missing_input_is
 from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.pca_spark import column_stats
 
@@ -49,10 +49,8 @@ def read_partition(spark: SparkSession, dirs: list[str]) -> DataFrame:
 
 
 def _load_plan(spark: SparkSession, uri: str) -> dict:
-    try:
+    with missing_input_is(f"--snapshot-plan {uri} does not exist"):
         plan = json.loads(hadoop_fs.read_text(spark, uri))
-    except FileNotFoundError as exc:
-        raise JobInputError(f"--snapshot-plan {uri} does not exist") from exc
     if plan.get("version") != SNAPSHOT_PLAN_VERSION:
         raise JobInputError(f"--snapshot-plan {uri} has version {plan.get('version')}, "
                             f"this job reads version {SNAPSHOT_PLAN_VERSION}")
@@ -74,11 +72,9 @@ def _carry(spark: SparkSession, plan: dict) -> str | None:
 
 
 def _kept_stats(spark: SparkSession, partition: dict) -> FeatureStats:
-    try:
+    with missing_input_is(f"statistics of partition {partition['run_key']} are missing: "
+                          f"{partition['stats_uri']} (run with full_reprocess)"):
         stats = FeatureStats.from_bytes(hadoop_fs.read_bytes(spark, partition["stats_uri"]))
-    except FileNotFoundError as exc:
-        raise JobInputError(f"statistics of partition {partition['run_key']} are missing: "
-                            f"{partition['stats_uri']} (run with full_reprocess)") from exc
     if stats.count != partition["rows"]:
         raise JobInputError(f"partition {partition['run_key']}: its statistics count {stats.count} rows, "
                             f"the published snapshot says {partition['rows']}")

@@ -18,11 +18,7 @@ from local_emr.dag_run import DagTestResult, run_dag_test
 from local_emr.run_report import RunReport, collect_run
 from local_emr.sample_data import SampleUpload, upload_samples
 from local_emr.server import Emulator, ensure_bucket, running_emulator
-
-INPUT_PREFIX = "fruits/images"  # the DAG's default Params
-OUTPUT_PREFIX = "fruits/features"
-PER_CLASS, CLASSES = 3, 3
-SMALL_RUN = {"k": 4, "core_instance_count": 1}
+from tests.e2e.e2e_test_env import CLASSES, INPUT_PREFIX, OUTPUT_PREFIX, PER_CLASS, SMALL_RUN
 
 _bucket_numbers = itertools.count()
 

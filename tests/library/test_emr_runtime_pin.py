@@ -1,10 +1,10 @@
 """The Spark the runtime-parity tests run under is the Spark of the EMR release the job flow asks for."""
 import re
-from pathlib import Path
 
 from fruits_emr.job_flow import EMR_RELEASE_LABEL, EMR_SPARK_VERSIONS
+from local_emr.paths import REPO_ROOT
 
-EMR_SPARK_PINS = Path(__file__).resolve().parents[2] / "requirements" / "emr-spark.txt"
+EMR_SPARK_PINS = REPO_ROOT / "requirements" / "emr-spark.txt"
 
 
 def pinned(package: str) -> str:

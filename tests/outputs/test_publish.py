@@ -13,7 +13,16 @@ from fruits_emr.pointer import read_pointer
 from fruits_emr.publish import PublishRefused, publish_run
 from fruits_emr.s3io import read_bytes, write_bytes
 from fruits_emr.validation import ValidationError, validate_run
-from tests.outputs.run_outputs import BUCKET, INPUT_PREFIX, RUN_ID, K, consistent_run, make_layout, put_inputs
+from tests.outputs.run_outputs import (
+    BUCKET,
+    INPUT_PREFIX,
+    OUTPUT_PREFIX,
+    RUN_ID,
+    K,
+    consistent_run,
+    make_layout,
+    put_inputs,
+)
 
 INPUT_URI = f"s3://{BUCKET}/{INPUT_PREFIX}/"
 
@@ -157,3 +166,18 @@ def test_next_plan_derives_what_was_processed_from_the_published_catalogue(s3_ho
     everything = plan_inputs(s3_hook, second, INPUT_URI, max_images=100, k=K, full_reprocess=True,
                              max_image_bytes=10_000)
     assert everything["selected"] == 13 and everything["kept_partitions"] == 0
+
+
+def test_reader_loads_the_published_table_with_its_model_id(s3_hook, layout):
+    from fruits_emr.reader import load_latest
+
+    run = consistent_run()
+    _validated(s3_hook, layout, run)
+    publish_run(s3_hook, layout, RUN_ID)
+
+    snapshot = load_latest(BUCKET, OUTPUT_PREFIX, s3_client=s3_hook.conn)
+
+    assert snapshot.model_id == layout.run_key
+    assert sorted(snapshot.table.column("path").to_pylist()) == sorted(row["path"] for row in run.pca)
+    assert set(snapshot.table.column("model_id").to_pylist()) == {layout.run_key}
+    assert snapshot.table.schema.field("pca").type.value_type.bit_width in (16, 32)

@@ -17,8 +17,8 @@ import pytest
 from image_factory import class_image, encode
 
 from fruits_emr.job_flow import EMR_RELEASE_LABEL, EMR_SPARK_VERSIONS
+from local_emr.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SPARK_JOBS = REPO_ROOT / "spark_jobs"
 EMR_SPARK_VENV = Path(os.environ.get("FRUITS_EMR_SPARK_VENV", REPO_ROOT / ".venv-emr"))
 

@@ -22,17 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from local_emr.paths import LOCAL_DIR, REPO_ROOT
+from local_emr.paths import REPO_ROOT
+from tests.ui.ui_test_env import SCREENSHOTS
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = LOCAL_DIR / "ui-screenshots"
 STARTUP_TIMEOUT_S = 300
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives the Airflow UI in Chromium (needs /usr/bin/chromium)")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from tests.ui.conftest import SCREENSHOTS
+from tests.ui.ui_test_env import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
