@@ -175,6 +175,8 @@ def render_markdown(results: dict) -> str:
                 for name, v in results["targets"].items()
             ],
         ),
+        *(["\n## Notes on this run\n", "\n".join(f"- {note}" for note in results["run_notes"]) + "\n"]
+          if results.get("run_notes") else []),
         "\n## Headline numbers\n",
         _table(["key", "value"], [[key, json.dumps(results[key])] for key in REQUIRED_KEYS]),
         "\n## Every inference runtime tried (single process, decode included, same images and batch)\n",
