@@ -20,10 +20,11 @@ PRICE_SOURCE = (
 EUR_PER_USD = 0.92  # ECB reference rate rounded up, Nov 2026; a higher rate only makes the guard stricter.
 
 # Images per second per vCPU of the featurize step (decode + MobileNetV2 + Parquet write) by its --backend,
-# measured by `make bench` (benchmarks/results.json, `spark.images_per_s_by_provider` on 2 KVM vCPUs, an
-# EC2 vCPU being the same unit; the same figures per vCPU are `cost_by_backend.<name>.images_per_vcpu_s`):
-# keras 51.03/2 = 25.5 and tflite 111.89/2 = 55.9 per vCPU on 2026-11-24. Taken at ~80 % (EMR nodes also
-# run YARN and HDFS daemons) so that the cost guard over- rather than under-estimates.
+# measured by `make bench` on the quiet machine on 2026-11-24 (benchmarks/results.json of commit 8f55d2a,
+# `spark.images_per_s_by_provider` on 2 KVM vCPUs, an EC2 vCPU being the same unit): keras 51.03/2 = 25.5
+# and tflite 111.89/2 = 55.9 per vCPU. Taken at ~80 % (EMR nodes also run YARN and HDFS daemons) so that
+# the cost guard over- rather than under-estimates. The 2026-11-30 run (`cost_by_backend.<name>.
+# images_per_vcpu_s` in today's results.json) ran under a load average of 9-19 and is not used here.
 IMAGES_PER_VCPU_S_BY_BACKEND = {"tflite": 45.0, "keras": 20.0}  # the job's default backend first
 DEFAULT_BACKEND = next(iter(IMAGES_PER_VCPU_S_BY_BACKEND))
 DEFAULT_IMAGES_PER_VCPU_S = IMAGES_PER_VCPU_S_BY_BACKEND[DEFAULT_BACKEND]
