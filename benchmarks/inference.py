@@ -15,8 +15,7 @@ import numpy as np
 from benchmarks.images import decode_batch
 from benchmarks.runtimes import REFERENCE, RUNTIMES, Predictor, Runtime
 from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
-
-AGREEMENT_BAR = 0.999  # minimum cosine to Keras, on every image
+from fruits_spark.conversion_check import AGREEMENT_BAR, min_cosine
 
 
 def featurize_pass(predict: Predictor, paths: list[Path], batch_size: int) -> tuple[float, np.ndarray]:
@@ -31,12 +30,6 @@ def warm_up(predict: Predictor, paths: list[Path], batch_size: int) -> None:
     predict(decode_batch(paths[:batch_size]))
     if len(paths) % batch_size and len(paths) > batch_size:
         predict(decode_batch(paths[-(len(paths) % batch_size):]))
-
-
-def min_cosine(features: np.ndarray, reference: np.ndarray) -> float:
-    """Lowest per-row cosine similarity between two feature matrices of the same shape."""
-    norms = np.linalg.norm(features, axis=1) * np.linalg.norm(reference, axis=1)
-    return float(np.min(np.sum(features * reference, axis=1) / np.maximum(norms, 1e-12)))
 
 
 def tune_batch_size(predict: Predictor, paths: list[Path], candidates: list[int], rounds: int,

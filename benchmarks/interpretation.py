@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks.inference import AGREEMENT_BAR
 from benchmarks.report import BACKEND_SPEEDUP_BAR, fastest_alternative
+from fruits_spark.conversion_check import AGREEMENT_BAR
 
 
 def backend_decision(runtimes: dict[str, dict]) -> str:
@@ -75,22 +75,55 @@ def pca_note(results: dict) -> str:
 def storage_note(storage: dict) -> str:
     """Where the PCA output's bytes go, from the what-if layouts."""
     what_if = storage["what_if"]
+    chosen = what_if["float16_precision_bss_zstd (the job's layout)"]
     return (
-        f"A float32 PCA row is {4 * storage['k']} bytes of incompressible floats while the 1280-d float32 "
-        f"features compress, and both files carry the path and label strings: the PCA column alone "
-        f"would give {what_if['pca_column_only_float32']['ratio']}x, float16 PCA values with path and label "
-        f"{what_if['pca_as_float16_with_path_label']['ratio']}x (the job's rows rewritten as-is by pyarrow, "
-        f"the baseline of these what-ifs: {what_if['pyarrow_rewrite_as_is']['ratio']}x)."
+        f"A full-precision float32 PCA row is {4 * storage['k']} bytes of nearly incompressible floats "
+        f"({what_if['float32_snappy']['ratio']}x rewritten with snappy, "
+        f"{what_if['float32_bss_zstd']['ratio']}x byte-stream-split + zstd); rounded to float16's precision "
+        f"and byte-stream-split, the zeroed low bytes compress away: {chosen['ratio']}x "
+        f"(pyarrow's float16 type: {what_if['pyarrow_float16_zstd']['ratio']}x; bfloat16's precision: "
+        f"{what_if['bfloat16_precision_bss_zstd']['ratio']}x; dropping the label column: "
+        f"{what_if['float16_precision_bss_zstd_without_label']['ratio']}x, not worth a join). The k-NN probe "
+        f"accuracy is {what_if['float32_snappy']['probe_accuracy']} at full precision and "
+        f"{chosen['probe_accuracy']} in the job's layout."
+    )
+
+
+def probe_sentence(results: dict) -> str:
+    """What the PCA costs in k-NN probe accuracy of the labels."""
+    probe = results["pca_accuracy"]["probe"]
+    return (
+        f"Quality yardstick ({probe['pca']['method']}, {probe['pca']['rows']} real images, "
+        f"{probe['pca']['classes']} classes): probe accuracy {results['probe_accuracy_features']} on the "
+        f"1280-d features and {results['probe_accuracy_pca']} on the stored k={results['storage']['k']} PCA "
+        "values."
+    )
+
+
+def inventory_sentence(inventory: dict) -> str:
+    """How the driver-side inventory scales to a 100,000-file input list."""
+    scaled = ""
+    if inventory["scaled_from_fewer_files"]:
+        scaled = f", scaled linearly from {inventory['files']} files"
+    return (
+        f"The job's inventory (driver listing through py4j, a few JVM calls per file) handles "
+        f"{inventory['files_per_s']} files/s: {inventory['inventory_100k_s']} s for 100,000 files{scaled}."
     )
 
 
 def interpret(results: dict) -> list[str]:
     """One sentence per finding: targets, broadcast effect, runtimes, cost, caveats."""
     spark = results["spark"]
+    alone = results.get("featurize_vs_backend_alone")
     lines = [
-        f"Spark steady state runs at {results['featurize_vs_keras']}x plain single-process Keras "
-        f"({results['spark_images_per_s']} vs {results['keras_images_per_s']} images/s, "
-        "decode included in both; the Spark time also covers listing, reading and writing Parquet).",
+        f"The featurize job with its default backend ({results['default_backend']}) runs at "
+        f"{results['featurize_vs_keras']}x plain single-process Keras ({results['spark_images_per_s']} vs "
+        f"{results['keras_images_per_s']} images/s, decode included in both; the Spark time also covers "
+        "reading and writing Parquet) and at "
+        + (f"{alone}x" if alone is not None else "an unmeasured fraction of")
+        + " the same backend run alone in one process on the same cores and images.",
+        probe_sentence(results),
+        inventory_sentence(results["inventory"]),
         f"Broadcasting the weights is {results['broadcast_vs_naive']}x faster than reloading them from "
         f"storage for every batch ({results['naive_images_per_s']} images/s naive, "
         f"batch {spark['batch_size']}).",
@@ -110,7 +143,7 @@ def interpret(results: dict) -> list[str]:
         backend_decision(results["runtimes"]),
         *(
             f"In the Spark job, --backend {name.removeprefix('backend_')} runs at {rate} images/s, "
-            f"{rate / spark['spark_images_per_s']:.2f}x the default Keras backend in the same rounds."
+            f"{rate / spark['keras_job_images_per_s']:.2f}x the Keras backend in the same rounds."
             for name, rate in spark["images_per_s_by_provider"].items()
             if name.startswith("backend_")
         ),

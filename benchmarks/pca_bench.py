@@ -49,6 +49,8 @@ def measure_pca(
     return {
         "storage_ratio": storage["storage_ratio"],
         "storage": storage,
+        "probe_accuracy_features": accuracy["probe"]["features"]["accuracy"],
+        "probe_accuracy_pca": accuracy["probe"]["pca"]["accuracy"],
         "pca_accuracy": accuracy,
         "pca_fit_s": {rows: result["exact"]["fit_s"] for rows, result in scaling.items()},
         "pca_1m_s": one_million,

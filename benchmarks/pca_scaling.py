@@ -15,12 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 from pyspark.sql import SparkSession, functions as F
 
 from benchmarks.pca_accuracy import errors_against_numpy
 from benchmarks.spark_ml_pca import spark_ml_pca
 from benchmarks.storage_variants import pca_size_variants
 from benchmarks.timing import stopwatch
+from fruits_emr.probe import probe_accuracy
 from fruits_spark.covariance import PcaModel
 from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats, project_and_write, run_pca
@@ -105,21 +107,24 @@ def _rows_by_path(spark: SparkSession, uri: str, column: str) -> dict[str, list[
 def pca_on_real_features(
     spark: SparkSession, features_dir: str, workdir: Path, k: int = PCA_K
 ) -> tuple[dict, dict]:
-    """The job and Spark ML's PCA on the real features: (storage summary, accuracy of each against numpy)."""
+    """The job and Spark ML's PCA on the real features: (storage summary, accuracy of each against numpy,
+    with the k-NN probe accuracy of the labels from the features and from the job's PCA output)."""
     output = workdir / "pca_real"
     args = PcaArgs(input=features_dir, output=str(output), k=k, model_output=str(workdir / "pca_real_model"))
     report = run_pca(spark, args)
     features = _rows_by_path(spark, features_dir, "features")
     projected = _rows_by_path(spark, str(output), "pca")
+    labels = _rows_by_path(spark, features_dir, "label")
     paths = sorted(features)
     rows = np.asarray([features[p] for p in paths], dtype=np.float32)
+    projection = np.asarray([projected[p] for p in paths], dtype=np.float64)
     model = load_model(spark, args.model_uri)
     exact = errors_against_numpy(
         rows,
         report["explained_variance"],
         report["total_variance"],
         model.components,
-        np.asarray([projected[p] for p in paths], dtype=np.float64),
+        projection,
     )
     baseline = spark_ml_pca(spark, features_dir, k, str(workdir / "spark_ml_real"))
     spark_ml = errors_against_numpy(
@@ -127,5 +132,11 @@ def pca_on_real_features(
     )
     storage = {key: report[key] for key in ("images", "k", "features_bytes", "pca_bytes", "storage_ratio",
                                             "total_explained_variance", "fit_s")}
-    accuracy = {"rows": len(paths), "k": k, "exact_pca_job": exact, "spark_ml_pca": spark_ml}
-    return {**storage, "what_if": pca_size_variants(output, report["features_bytes"])}, accuracy
+    ordered_labels = [labels[p] for p in paths]
+    probe = {"features": probe_accuracy(rows, ordered_labels),
+             "pca": probe_accuracy(projection, ordered_labels)}
+    accuracy = {"rows": len(paths), "k": k, "exact_pca_job": exact, "spark_ml_pca": spark_ml, "probe": probe}
+    table = pq.read_table(output).sort_by("path")
+    exact = model.project(rows).astype(np.float32)  # rows are sorted by path too
+    what_if = pca_size_variants(table, exact, report["features_bytes"])
+    return {**storage, "what_if": what_if}, accuracy

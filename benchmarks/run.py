@@ -8,7 +8,9 @@ single-process runtimes compared (interleaved rounds) -> Spark featurize job (co
 broadcast Keras, naive reload and the job's other backends) -> PCA (``benchmarks.pca_bench``: accuracy and
 storage on the real features, scaling on synthetic rows against Spark ML's PCA, refit cost) -> cost per
 million images -> results files. Scratch files live in a temporary folder, removed at the end.
-With ``--only pca``, the features of the real images come from one unmeasured featurize run.
+The PCA part (accuracy, k-NN probe accuracy of the labels, storage) runs on the features of
+``--probe-images`` images (all 3,000 of ../shared/fruits-sample by default) from one unmeasured featurize
+run with the job's default backend.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from benchmarks.costing import cost_summary
 from benchmarks.images import prepare_image_set
 from benchmarks.inference import compare_runtimes, tune_batch_size
 from benchmarks.interpretation import backend_decision, interpret, pca_note
+from benchmarks.inventory_bench import measure_inventory
 from benchmarks.machine import machine_info
 from benchmarks.pca_bench import ONE_MILLION, measure_pca, merge_pca_results
 from benchmarks.pca_scaling import PCA_K
@@ -31,6 +34,10 @@ from benchmarks.report import check_targets, write_results
 from benchmarks.runtimes import CONVERSION_NOTES, REFERENCE, RUNTIMES
 from benchmarks.spark_featurize import featurize_once, measure_spark, start_session
 from benchmarks.timing import stopwatch
+from fruits_spark.backends import DEFAULT_BACKEND, KERAS, TFLITE
+
+# the single-process runtime (benchmarks.runtimes) that runs each job backend alone, for the overhead ratio
+SINGLE_PROCESS_RUNTIME = {KERAS: REFERENCE, TFLITE: "tflite_xnnpack"}
 
 OUTPUT_DIR = Path(__file__).resolve().parent
 
@@ -53,6 +60,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try"
     )
+    parser.add_argument("--probe-images", type=int, default=3000,
+                        help="images featurized (unmeasured) for the PCA accuracy, probe and storage")
+    parser.add_argument("--inventory-files", type=int, default=10_000,
+                        help="files in the input list whose inventory is timed (scaled to 100,000)")
     parser.add_argument("--tuning-images", type=int, default=128, help="images used to tune the batch size")
     parser.add_argument("--runtimes", default=",".join(r.name for r in RUNTIMES),
                         help=f"runtimes to compare ({REFERENCE} is always included)")
@@ -73,20 +84,27 @@ def progress(message: str) -> None:
     print(message, flush=True)
 
 
+def probe_features(spark, count: int, weights: Path, work: Path, batch_size: int) -> str:
+    """The features of ``count`` images from one unmeasured featurize run (default backend): their folder."""
+    images = prepare_image_set(count, work / "probe_images")
+    progress(f"  PCA input: {images.description}, featurized once (not measured)")
+    featurize_once(spark, images, weights, work / "probe", batch_size, backend=DEFAULT_BACKEND)
+    return str(work / "probe" / "features")
+
+
 def main_pca_only(args: argparse.Namespace) -> dict:
     """The PCA part alone, merged into the results of the last full run in ``args.output_dir``."""
     earlier = json.loads((args.output_dir / "results.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="fruits-bench-pca-") as scratch:
         work = Path(scratch)
-        images = prepare_image_set(args.images, work / "images")
         reference = load_reference(work)
-        progress(f"[1/3] {images.description}: features from one featurize run (not measured)")
         spark, _ = start_session(os.cpu_count() or 1)
         try:
-            featurize_once(spark, images, reference.weights_path, work / "featurize", earlier["batch_size"])
+            features_dir = probe_features(spark, args.probe_images, reference.weights_path, work,
+                                          earlier["batch_size"])
             progress("[2/3] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
-            pca = measure_pca(spark, str(work / "featurize" / "features"), args.pca_rows, args.spark_ml_rows,
-                              args.pca_k, work / "pca", progress)
+            pca = measure_pca(spark, features_dir, args.pca_rows, args.spark_ml_rows, args.pca_k,
+                              work / "pca", progress)
         finally:
             spark.stop()
     results = merge_pca_results(earlier, pca)
@@ -124,10 +142,13 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             spark_results = measure_spark(spark, session_s, images, reference.weights_path, batch_size,
                                           args.spark_rounds, work / "spark", progress=progress)
+            inventory = measure_inventory(spark, args.inventory_files, work / "inventory")
+            progress(f"  inventory: {inventory}")
+            features_dir = probe_features(spark, args.probe_images, reference.weights_path, work, batch_size)
             progress("[5/6] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
             pca = measure_pca(
                 spark,
-                spark_results["features_dir"],
+                features_dir,
                 args.pca_rows,
                 args.spark_ml_rows,
                 args.pca_k,
@@ -137,10 +158,12 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             spark.stop()
     cost = cost_summary(spark_results["spark_images_per_s"], cores)
-    cost_by_backend = {name.removeprefix("backend_"): cost_summary(rate, cores)
-                       for name, rate in spark_results["images_per_s_by_provider"].items()
-                       if name.startswith("backend_")}
+    cost_by_backend = {KERAS: cost_summary(spark_results["keras_job_images_per_s"], cores),
+                       **{name.removeprefix("backend_"): cost_summary(rate, cores)
+                          for name, rate in spark_results["images_per_s_by_provider"].items()
+                          if name.startswith("backend_")}}
     keras_rate = compared[REFERENCE]["images_per_s"]
+    alone = compared.get(SINGLE_PROCESS_RUNTIME[DEFAULT_BACKEND], {}).get("images_per_s")
     machine["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     results = {
         "keras_images_per_s": keras_rate,
@@ -148,9 +171,14 @@ def main(argv: list[str] | None = None) -> dict:
         "spark_startup_s": spark_results["spark_startup_s"],
         "naive_images_per_s": spark_results["naive_images_per_s"],
         "featurize_vs_keras": round(spark_results["spark_images_per_s"] / keras_rate, 3),
+        "featurize_vs_backend_alone": round(spark_results["spark_images_per_s"] / alone, 3)
+        if alone else None,
+        "default_backend": DEFAULT_BACKEND,
         "broadcast_vs_naive": spark_results["broadcast_vs_naive"],
         **pca,
         "eur_per_million_images": cost["eur_per_million_images"],
+        "inventory_100k_s": inventory["inventory_100k_s"],
+        "inventory": inventory,
         "machine": machine,
         "image_set": images.description,
         "real_images": images.real,

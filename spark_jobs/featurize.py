@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fruits_spark.backends import BACKENDS, KERAS
+from fruits_spark.backends import BACKENDS, DEFAULT_BACKEND
 from fruits_spark.decode import DEFAULT_MAX_PIXELS
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
 from fruits_spark.session import run_job
@@ -25,9 +25,9 @@ def parse_args(argv: list[str] | None = None) -> FeaturizeArgs:
                         help="TensorFlow threads per task (default spark.task.cpus)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
                         help="larger images are quarantined as too_many_pixels")
-    parser.add_argument("--backend", choices=sorted(BACKENDS), default=KERAS,
-                        help="how workers run MobileNetV2: keras (default, the reference) or a faster "
-                             "runtime")
+    parser.add_argument("--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND,
+                        help=f"how workers run MobileNetV2 (default {DEFAULT_BACKEND}; keras is the "
+                             "reference)")
     ns = parser.parse_args(argv)
     return FeaturizeArgs(input=ns.input, input_list=ns.input_list, output=ns.output, quarantine=ns.quarantine,
                          weights=ns.weights, report=ns.report, batch_size=ns.batch_size,

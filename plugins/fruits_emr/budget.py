@@ -6,7 +6,7 @@ in proportion to the work rather than after a fixed hour.
 from __future__ import annotations
 
 from fruits_emr.config import RunConfig
-from fruits_emr.cost import CostEstimate, estimate_run_cost
+from fruits_emr.cost import IMAGES_PER_VCPU_S_BY_BACKEND, CostEstimate, estimate_run_cost
 from fruits_emr.failures import PermanentFailure
 
 MIN_STEP_TIMEOUT_S = 30 * 60
@@ -18,8 +18,9 @@ class BudgetExceeded(PermanentFailure):
 
 
 def check_budget(cfg: RunConfig, images: int) -> CostEstimate:
-    """The estimate for ``images`` on the configured cluster; raises ``BudgetExceeded`` when too dear."""
-    estimate = estimate_run_cost(images, cfg.cluster_shape)
+    """The estimate for ``images`` on the configured cluster at the measured throughput of the run's
+    backend; raises ``BudgetExceeded`` when too dear."""
+    estimate = estimate_run_cost(images, cfg.cluster_shape, IMAGES_PER_VCPU_S_BY_BACKEND[cfg.backend])
     if estimate.eur > cfg.budget_eur:
         raise BudgetExceeded(
             f"estimated cost {estimate.eur:.2f} EUR for {images} images is above the budget of "

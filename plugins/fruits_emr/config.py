@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from fruits_emr.cost import ClusterShape
+from fruits_emr.cost import IMAGES_PER_VCPU_S_BY_BACKEND, ClusterShape
 from fruits_emr.failures import PermanentFailure
 from fruits_emr.input_keys import DEFAULT_MAX_IMAGE_BYTES
 from fruits_emr.instance_types import INSTANCE_TYPES, known_types
@@ -102,6 +102,7 @@ class RunConfig:
     weights: str
     max_images: int
     k: int
+    backend: str
     primary_instance_type: str
     core_instance_type: str
     core_instance_count: int
@@ -188,6 +189,9 @@ def _problems(cfg: RunConfig) -> list[str]:
     if cfg.retention_days < 1:
         problems.append(f"FRUITS_EMR_RETENTION_DAYS must be >= 1, got {cfg.retention_days}")
     problems.extend(cfg.security.problems())
+    if cfg.backend not in IMAGES_PER_VCPU_S_BY_BACKEND:
+        choices = ", ".join(IMAGES_PER_VCPU_S_BY_BACKEND)
+        problems.append(f"backend must be one of {choices}, got {cfg.backend!r}")
     if not 0.0 < cfg.min_explained_variance <= 1.0:
         problems.append(f"min_explained_variance must be in (0, 1], got {cfg.min_explained_variance}")
     elif cfg.min_explained_variance >= 1.0 and cfg.k < K_MAX:
@@ -213,6 +217,7 @@ def load_config(params: Mapping[str, Any], region: str | None, env: EnvDefaults)
             weights=env.weights,
             max_images=int(params["max_images"]),
             k=int(params["k"]),
+            backend=str(params["backend"]),
             primary_instance_type=env.primary_instance_type,
             core_instance_type=env.core_instance_type,
             core_instance_count=int(params["core_instance_count"]),

@@ -19,11 +19,15 @@ PRICE_SOURCE = (
 )
 EUR_PER_USD = 0.92  # ECB reference rate rounded up, Nov 2026; a higher rate only makes the guard stricter.
 
-# Images per second per vCPU for the featurize step (decode + MobileNetV2 + Parquet write), Keras backend.
-# Measured by `make bench` on 2026-11-24 (benchmarks/results.json): `spark_images_per_s` 51.03 on 2 KVM
-# vCPUs = 25.5 per vCPU (an EC2 vCPU is the same unit). Taken at ~80 % (EMR nodes also run YARN and HDFS
-# daemons) so that the cost guard over- rather than under-estimates.
-DEFAULT_IMAGES_PER_VCPU_S = 20.0
+# Images per second per vCPU of the featurize step (decode + MobileNetV2 + Parquet write) by its --backend,
+# measured by `make bench` on the quiet machine on 2026-11-24 (benchmarks/results.json of commit 8f55d2a,
+# `spark.images_per_s_by_provider` on 2 KVM vCPUs, an EC2 vCPU being the same unit): keras 51.03/2 = 25.5
+# and tflite 111.89/2 = 55.9 per vCPU. Taken at ~80 % (EMR nodes also run YARN and HDFS daemons) so that
+# the cost guard over- rather than under-estimates. The 2026-11-30 run (`cost_by_backend.<name>.
+# images_per_vcpu_s` in today's results.json) ran under a load average of 9-19 and is not used here.
+IMAGES_PER_VCPU_S_BY_BACKEND = {"tflite": 45.0, "keras": 20.0}  # the job's default backend first
+DEFAULT_BACKEND = next(iter(IMAGES_PER_VCPU_S_BY_BACKEND))
+DEFAULT_IMAGES_PER_VCPU_S = IMAGES_PER_VCPU_S_BY_BACKEND[DEFAULT_BACKEND]
 # Cluster provisioning + bootstrap (pip install of the Spark-side pins) + two Spark application starts.
 DEFAULT_OVERHEAD_MINUTES = 15.0
 DEFAULT_SPOT_DISCOUNT = 0.6  # typical Spot saving on m5/c5 in eu-west-3; a parameter, not a promise

@@ -13,6 +13,7 @@ from __future__ import annotations
 from airflow.sdk import Param
 
 from fruits_emr.config import K_MAX, MAX_CORE_INSTANCES, MAX_IMAGES_LIMIT
+from fruits_emr.cost import DEFAULT_BACKEND, IMAGES_PER_VCPU_S_BY_BACKEND
 from fruits_emr.key_prefix import PREFIX_PATTERN
 
 SWITCH = ["boolean", "null"]
@@ -60,6 +61,14 @@ def dag_params() -> dict[str, Param]:
             maximum=K_MAX,
             title="PCA components (k)",
             description=f"1 to {K_MAX}: dimensions kept by the PCA (MobileNetV2 features have {K_MAX}).",
+        ),
+        "backend": Param(
+            DEFAULT_BACKEND,
+            type="string",
+            enum=list(IMAGES_PER_VCPU_S_BY_BACKEND),
+            title="Inference backend",
+            description="How the featurize step runs MobileNetV2: tflite (LiteRT with XNNPACK, about 2x "
+            "faster, checked against Keras before every run) or keras (the reference).",
         ),
         "core_instance_count": Param(
             2,

@@ -41,6 +41,7 @@ def build_steps(cfg: RunConfig, layout: RunLayout, artifacts: Artifacts, sizing:
             "--report", layout.featurize_report_uri,
             "--batch-size", str(BATCH_SIZE),
             "--tf-threads", str(sizing.tf_threads),
+            "--backend", cfg.backend,
         ],
     )
     pca = _spark_submit_step(

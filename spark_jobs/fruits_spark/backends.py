@@ -1,12 +1,16 @@
-"""Selectable inference backends of the featurize job (``--backend``); Keras is the default and the reference.
+"""Selectable inference backends of the featurize job (``--backend``): ``tflite`` is the default, Keras the
+reference.
 
 ``tflite``: the driver builds MobileNetV2 from the weights it already loaded, converts it with Keras'
 own exporter (``model.export(format="litert")``, i.e. ``tf.lite.TFLiteConverter``) to a float32
-TFLite flatbuffer, and broadcasts those bytes. Each Python worker creates one LiteRT interpreter
-(``ai-edge-litert``; its default CPU path is the XNNPACK delegate) from the broadcast bytes and keeps it
-for all its batches, with ``tf_threads`` threads like the Keras path. ``make bench`` measured it at
-several times Keras' throughput with features matching Keras (cosine >= 0.999 on every image); see
-benchmarks/RESULTS.md. The package ``ai-edge-litert`` must be installed where the job runs.
+TFLite flatbuffer, checks it against Keras on reference images (``fruits_spark.conversion_check``:
+the run is refused below a cosine of 0.999; the figure goes into the report) and broadcasts those
+bytes. Each Python worker creates one LiteRT interpreter (``ai-edge-litert``; its default CPU path is
+the XNNPACK delegate) from the broadcast bytes and keeps it for all its batches, with ``tf_threads``
+threads like the Keras path. ``make bench`` measured it at several times Keras' throughput with
+features matching Keras (cosine >= 0.999 on every image); see benchmarks/RESULTS.md. Hence the default
+(``DEFAULT_BACKEND``); ``keras`` stays selectable. The package ``ai-edge-litert`` must be installed
+where the job runs (bootstrap/requirements-emr.txt).
 """
 from __future__ import annotations
 
@@ -17,9 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fruits_spark.conversion_check import verify_conversion
 from fruits_spark.errors import JobInputError
 from fruits_spark.mobilenet import build_mobilenet_v2
-from fruits_spark.model import Embedder, ProviderFactory, broadcast_keras_provider, worker_embedder
+from fruits_spark.model import (
+    Embedder,
+    ProviderFactory,
+    broadcast_keras_provider,
+    keras_embedder,
+    worker_embedder,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -28,6 +39,7 @@ if TYPE_CHECKING:
 
 KERAS = "keras"
 TFLITE = "tflite"
+DEFAULT_BACKEND = TFLITE
 
 _WORKER_INTERPRETERS: dict[str, Embedder] = {}  # one per Python worker process, keyed by weights sha256
 
@@ -69,6 +81,7 @@ class BroadcastTfliteProvider:
     model_content: Any  # pyspark Broadcast of bytes
     weights_sha256: str
     threads: int
+    min_cosine_vs_keras: float  # on the driver's reference images, before broadcasting
 
     def embedder(self) -> Embedder:
         return worker_embedder(_WORKER_INTERPRETERS, self.weights_sha256,
@@ -82,8 +95,10 @@ def broadcast_tflite_provider(spark: SparkSession, weights: LoadedWeights,
         import ai_edge_litert.interpreter  # noqa: F401  (fail on the driver, not in every task)
     except ImportError as exc:
         raise JobInputError(f"--backend {TFLITE} needs the package ai-edge-litert: {exc}") from exc
-    content = to_tflite(build_mobilenet_v2(weights.arrays))
-    return BroadcastTfliteProvider(spark.sparkContext.broadcast(content), weights.sha256, tf_threads)
+    model = build_mobilenet_v2(weights.arrays)
+    content = to_tflite(model)
+    cosine = verify_conversion(litert_embedder(content, tf_threads), keras_embedder(model), TFLITE)
+    return BroadcastTfliteProvider(spark.sparkContext.broadcast(content), weights.sha256, tf_threads, cosine)
 
 
 BACKENDS: dict[str, ProviderFactory] = {KERAS: broadcast_keras_provider, TFLITE: broadcast_tflite_provider}

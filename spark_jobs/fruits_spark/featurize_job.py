@@ -7,7 +7,7 @@ Pillow and runs the model on the whole batch -> the result is persisted once and
 is checked (the job fails loudly otherwise) -> JSON report.
 
 Backends: ``args.backend`` (``--backend``) picks how workers run the model from ``fruits_spark.backends``
-(``keras``, the default and reference, or ``tflite``).
+(``tflite``, the default, or ``keras``, the reference); the report names it.
 
 Seam for benchmarks: ``run_featurize(spark, args, provider_factory=...)`` takes any
 :data:`fruits_spark.model.ProviderFactory` instead of the backend's, so how a worker gets its model
@@ -27,7 +27,7 @@ from pyspark.sql import DataFrame, SparkSession, functions as F
 from pyspark.sql.types import ArrayType, BinaryType, FloatType, StringType, StructField, StructType
 
 from fruits_spark import hadoop_fs
-from fruits_spark.backends import KERAS, provider_factory as backend_provider_factory
+from fruits_spark.backends import DEFAULT_BACKEND, provider_factory as backend_provider_factory
 from fruits_spark.decode import DEFAULT_MAX_PIXELS, REASON_CODES, Quarantine, decode_image
 from fruits_spark.inventory import Inventory, take_inventory
 from fruits_spark.mobilenet import FEATURE_DIM
@@ -62,7 +62,7 @@ class FeaturizeArgs:
     tf_threads: int | None = None  # default: spark.task.cpus
     max_pixels: int = DEFAULT_MAX_PIXELS
     partitions: int | None = None  # Python API only (tests, benchmarks): force this many featurize tasks
-    backend: str = KERAS  # how workers run the model: a name from fruits_spark.backends.BACKENDS
+    backend: str = DEFAULT_BACKEND  # how workers run the model: a name from fruits_spark.backends.BACKENDS
 
 
 class InvariantViolation(RuntimeError):
@@ -110,7 +110,9 @@ def run_featurize(
         finally:
             results.unpersist()
     report.update(model_load_s=round(model_load_s, 3), featurize_s=round(time.perf_counter() - started, 3),
-                  batch_size=args.batch_size, tf_threads=tf_threads)
+                  batch_size=args.batch_size, tf_threads=tf_threads, backend=args.backend,
+                  # a converted model's agreement with Keras, checked before it ran (None: Keras itself)
+                  conversion_min_cosine_vs_keras=getattr(provider, "min_cosine_vs_keras", None))
     print(f"featurize: images found {report['images_found']} = featurized {report['featurized']}"
           f" + quarantined {report['quarantined']} {report['quarantine_by_reason']}")
     if args.report:

@@ -12,7 +12,10 @@ non-zero, no model or report is written) when one fails:
   products, no LAPACK): the components are the *leading* ones;
 - ``projected_variance`` / ``projected_covariance`` / ``projected_mean`` / ``projected_rows``: the
   statistics of the written ``pca`` table, read back, are the eigenvalues on the diagonal, zero elsewhere,
-  a zero mean and every row (the Rayleigh quotients of the published vectors);
+  a zero mean and every row (the Rayleigh quotients of the published vectors). The stored values are
+  rounded (relative error at most ``u``, ``fruits_spark.pca_storage``), which moves a column mean by at
+  most ``u`` sqrt(lambda_j) and a covariance entry by at most (2u + u^2) sqrt(lambda_i lambda_j), both
+  within that bound times the total variance (resp. its square root): the limits add it;
 - ``total_variance``: the trace of the covariance equals the sum of the per-column variances computed
   separately by Spark's own ``Summarizer`` in the JVM.
 """
@@ -77,9 +80,13 @@ def model_checks(model: PcaModel, stats: FeatureStats) -> list[SelfCheck]:
     ]
 
 
-def projection_checks(model: PcaModel, projected: FeatureStats) -> list[SelfCheck]:
-    """Checks of the statistics of the projected rows (``pca`` column) against the model."""
+def projection_checks(model: PcaModel, projected: FeatureStats,
+                      unit_roundoff: float = 0.0) -> list[SelfCheck]:
+    """Checks of the statistics of the projected rows (``pca`` column) against the model, stored with a
+    relative rounding error of at most ``unit_roundoff``."""
     scale = _scale(model)
+    covariance_limit = RELATIVE_LIMIT + 2 * unit_roundoff + unit_roundoff**2
+    mean_limit = RELATIVE_LIMIT + unit_roundoff
     if projected.count < 2:
         return [SelfCheck("projected_rows", float(abs(projected.count - model.count)), 0.0)]
     covariance = projected.covariance
@@ -89,10 +96,10 @@ def projection_checks(model: PcaModel, projected: FeatureStats) -> list[SelfChec
         SelfCheck(
             "projected_variance",
             float(np.abs(np.diag(covariance) - model.explained_variance).max() / scale),
-            RELATIVE_LIMIT,
+            covariance_limit,
         ),
-        SelfCheck("projected_covariance", float(np.abs(off_diagonal).max() / scale), RELATIVE_LIMIT),
-        SelfCheck("projected_mean", float(np.abs(projected.mean).max() / np.sqrt(scale)), RELATIVE_LIMIT),
+        SelfCheck("projected_covariance", float(np.abs(off_diagonal).max() / scale), covariance_limit),
+        SelfCheck("projected_mean", float(np.abs(projected.mean).max() / np.sqrt(scale)), mean_limit),
     ]
 
 

@@ -10,7 +10,8 @@ An exact PCA in three parts:
 2. ``PcaModel.fit``: ``numpy.linalg.eigh`` of the 1280 x 1280 covariance on the driver
    (``fruits_spark.covariance``; Spark ML's PCA is not used: its LAPACK differs between machines and
    gave a wrong basis on rank-deficient covariances);
-3. ``project_and_write``: every row projected in the executors, ``pca`` written as ``array<float>``.
+3. ``project_and_write``: every row projected in the executors, ``pca`` written as ``array<float>`` at
+   float16's precision, byte-stream-split and zstd-compressed (``fruits_spark.pca_storage``).
 
 Then the run checks itself (``fruits_spark.pca_checks``): the written table is read back and its
 statistics must match the eigenvalues, the components must be the leading orthonormal eigenvectors and
@@ -33,6 +34,7 @@ from fruits_spark import hadoop_fs, pca_checks
 from fruits_spark.covariance import MODEL_FORMAT_VERSION, PCA_METHOD, FeatureStats, PcaModel
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_spark import RaggedRowsError, column_stats, project
+from fruits_spark.pca_storage import UNIT_ROUNDOFF, WRITE_OPTIONS
 from fruits_spark.snapshot import snapshot_features
 
 MODEL_FILE = "model.npz"
@@ -114,8 +116,9 @@ def compute_stats(features: DataFrame, uri: str, input_dim: int) -> FeatureStats
 
 
 def project_and_write(features: DataFrame, model: PcaModel, output_uri: str) -> None:
-    """Write ``path``, ``label``, ``pca`` (``model.project`` of ``features``, float32) as Parquet."""
-    project(features, model).write.mode("overwrite").parquet(output_uri)
+    """Write ``path``, ``label``, ``pca`` (``model.project`` of ``features``, float32 at float16's
+    precision) as Parquet with the options of ``fruits_spark.pca_storage``."""
+    project(features, model).write.mode("overwrite").options(**WRITE_OPTIONS).parquet(output_uri)
 
 
 def check_pca(spark: SparkSession, features: DataFrame, output_uri: str, model: PcaModel,
@@ -125,7 +128,7 @@ def check_pca(spark: SparkSession, features: DataFrame, output_uri: str, model: 
     summary = features.select(Summarizer.metrics("variance").summary(array_to_vector("features"))).first()[0]
     return pca_checks.enforce([
         *pca_checks.model_checks(model, stats),
-        *pca_checks.projection_checks(model, projected),
+        *pca_checks.projection_checks(model, projected, UNIT_ROUNDOFF),
         pca_checks.total_variance_check(model, summary.variance.toArray()),
     ])
 
@@ -165,6 +168,7 @@ def _report(spark: SparkSession, args: PcaArgs, model: PcaModel, partitions: lis
         "features_bytes": features_bytes,
         "pca_bytes": pca_bytes,
         "storage_ratio": round(features_bytes / pca_bytes, 3),
+        "pca_unit_roundoff": UNIT_ROUNDOFF,  # stored values' largest relative rounding error
         "weights_sha256": model.weights_sha256,
         **{name: round(value, 3) for name, value in seconds.items()},
         "model_uri": args.model_uri,

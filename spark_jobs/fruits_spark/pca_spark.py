@@ -25,6 +25,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql.types import ArrayType, FloatType, StructField, StructType
 
 from fruits_spark.covariance import FeatureStats, PcaModel
+from fruits_spark.pca_storage import round_to_stored_precision
 from fruits_spark.session import blas_threads_per_task, worker_environment
 
 PARTITION_STATS_SCHEMA = "lengths array<int>, stats binary"
@@ -90,7 +91,8 @@ def column_stats(frame: DataFrame, column: str, dim: int) -> FeatureStats:
 
 def project(frame: DataFrame, model: PcaModel, column: str = "features", output: str = "pca",
             keep: tuple[str, ...] = ("path", "label")) -> DataFrame:
-    """``keep`` columns plus ``output``: ``model.project`` of ``column`` as ``array<float>`` (k values)."""
+    """``keep`` columns plus ``output``: ``model.project`` of ``column`` as ``array<float>`` (k values),
+    rounded to the stored precision (``fruits_spark.pca_storage``)."""
     shared = frame.sparkSession.sparkContext.broadcast(model)  # mean + components: (k + 1) * d float64
     schema = StructType([frame.schema[name] for name in keep]
                         + [StructField(output, ArrayType(FloatType()))])
@@ -98,7 +100,7 @@ def project(frame: DataFrame, model: PcaModel, column: str = "features", output:
 
     def project_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            coordinates = shared.value.project(batch_matrix(batch, column, dim))
+            coordinates = round_to_stored_precision(shared.value.project(batch_matrix(batch, column, dim)))
             offsets = pa.array(np.arange(0, coordinates.size + 1, k, dtype=np.int32))
             vectors = pa.ListArray.from_arrays(offsets, pa.array(coordinates.ravel(), pa.float32()))
             yield pa.RecordBatch.from_arrays([batch.column(name) for name in keep] + [vectors],

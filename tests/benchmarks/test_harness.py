@@ -17,8 +17,8 @@ from benchmarks.run import main
 def tiny_run(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("bench")
     return out, main(["--images", "8", "--rounds", "1", "--spark-rounds", "1", "--batch-sizes", "4,8",
-                      "--tuning-images", "8", "--runtimes", "keras", "--pca-rows", "", "--pca-k", "4",
-                      "--output-dir", str(out)])
+                      "--tuning-images", "8", "--runtimes", "keras,tflite_xnnpack", "--pca-rows", "",
+                      "--pca-k", "4", "--probe-images", "8", "--inventory-files", "20", "--output-dir", str(out)])
 
 
 def test_tiny_run_writes_every_required_number(tiny_run):
@@ -37,6 +37,10 @@ def test_tiny_run_writes_every_required_number(tiny_run):
     assert written["targets"].keys() == TARGETS.keys()  # every target checked, pca_1m_s included
     assert written["pca_1m_s"] is None and written["targets"]["pca_1m_s"]["met"] is None
     assert written["pca_accuracy"]["exact_pca_job"]["explained_variance_ratio_error"] < 1e-6
+    alone = written["runtimes"]["tflite_xnnpack"]["images_per_s"]
+    assert written["featurize_vs_backend_alone"] == round(written["spark_images_per_s"] / alone, 3)
+    assert written["inventory"]["files"] == 20 and written["inventory"]["scaled_from_fewer_files"]
+    assert 0 <= written["probe_accuracy_pca"] <= 1 and 0 <= written["probe_accuracy_features"] <= 1
     assert written == json.loads(json.dumps(results))
 
     markdown = (tmp_path / "RESULTS.md").read_text()

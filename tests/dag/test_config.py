@@ -193,3 +193,9 @@ def test_security_settings_are_read_and_checked():
                      "FRUITS_EMR_TLS_CERTIFICATES '/etc/certs.zip' must be an s3:// URI",
                      "FRUITS_EMR_WHEELHOUSE 'https://pypi.org/simple' must be an s3:// URI"):
         assert expected in str(refused.value)
+
+
+def test_the_backend_defaults_to_tflite_and_an_unknown_one_is_refused():
+    assert load_config(default_params(), "eu-west-3", ENV).backend == "tflite"
+    with pytest.raises(ConfigError, match="backend must be one of tflite, keras, got 'onnx'"):
+        load_config(default_params(backend="onnx"), "eu-west-3", ENV)

@@ -127,10 +127,17 @@ def test_steps_follow_the_job_command_lines():
         "--input": "s3://b-1/fruits/images/", "--input-list": layout.input_list_uri,
         "--output": layout.features_uri, "--quarantine": layout.quarantine_uri,
         "--weights": ARTIFACTS.weights, "--report": layout.featurize_report_uri,
-        "--batch-size": "64", "--tf-threads": "2",
+        "--batch-size": "64", "--tf-threads": "2", "--backend": "tflite",
     }
     assert p_opts == {"--snapshot-plan": layout.snapshot_plan_uri, "--output": layout.pca_uri, "--k": "32",
                       "--model-output": layout.pca_model_uri, "--report": layout.pca_report_uri}
+
+
+def test_featurize_step_runs_the_chosen_backend():
+    cfg = config(backend="keras")
+    featurize, _ = build_steps(cfg, cfg.layout(RUN_ID), ARTIFACTS, size_executors("m5.xlarge", 2))
+    args = featurize["HadoopJarStep"]["Args"]
+    assert args[args.index("--backend") + 1] == "keras"
 
 
 def test_moto_emr_accepts_the_request(emr_client):

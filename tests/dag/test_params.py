@@ -7,7 +7,7 @@ from airflow.sdk.definitions.param import ParamsDict
 
 from fruits_emr.params import dag_params
 
-EXPECTED = {"input_prefix", "output_prefix", "max_images", "k", "core_instance_count", "use_spot",
+EXPECTED = {"input_prefix", "output_prefix", "max_images", "k", "backend", "core_instance_count", "use_spot",
             "budget_eur", "min_explained_variance", "dry_run", "full_reprocess", "publish"}
 SWITCHES = {"use_spot", "dry_run", "full_reprocess", "publish"}
 
@@ -56,7 +56,7 @@ def test_defaults_pass_their_own_schema():
     "name, bad",
     [("k", 0), ("k", 1281), ("k", "50"), ("max_images", 0), ("core_instance_count", 21),
      ("budget_eur", 0), ("budget_eur", -1), ("min_explained_variance", 1.2), ("use_spot", "yes"),
-     ("input_prefix", "has space"), ("output_prefix", "/leading"), ("dry_run", 1)],
+     ("input_prefix", "has space"), ("output_prefix", "/leading"), ("dry_run", 1), ("backend", "onnx")],
 )
 def test_bad_values_are_rejected(name, bad):
     params = ParamsDict(dag_params())

@@ -12,6 +12,7 @@ from PIL import Image
 
 from fruits_emr.s3io import read_bytes
 from fruits_emr.validation import ValidationError, validate_run
+from fruits_spark.pca_storage import UNIT_ROUNDOFF, round_to_stored_precision
 from tests.outputs.run_outputs import K, consistent_run
 
 THRESHOLD = 0.8
@@ -170,9 +171,25 @@ def _drop_leading_component(run) -> None:
         row["pca"] = row["pca"][1:] + [0.0]
 
 
-@pytest.mark.parametrize("corrupt", [_rotate_vectors, _inflate_reported_variance, _drop_leading_component])
-def test_wrong_basis_or_variance_fails(s3_hook, layout, corrupt):
+def _store_rounded(run) -> None:
+    """The vectors as the PCA job stores them: rounded to float16's precision, declared in the report."""
+    for row in run.pca:
+        row["pca"] = round_to_stored_precision(np.asarray(row["pca"])).tolist()
+    run.pca_report["pca_unit_roundoff"] = UNIT_ROUNDOFF
+
+
+def test_vectors_stored_at_float16_precision_pass(s3_hook, layout):
     run = consistent_run()
+    _store_rounded(run)
+    assert _validate(s3_hook, layout, run)["passed"]
+
+
+@pytest.mark.parametrize("rounded", [False, True], ids=["float32", "float16-precision"])
+@pytest.mark.parametrize("corrupt", [_rotate_vectors, _inflate_reported_variance, _drop_leading_component])
+def test_wrong_basis_or_variance_fails(s3_hook, layout, corrupt, rounded):
+    run = consistent_run()
+    if rounded:
+        _store_rounded(run)
     corrupt(run)
     failed, checks = _failing(s3_hook, layout, run, threshold=0.01)
     assert failed == {"pca_variance_matches_report"}
@@ -203,3 +220,26 @@ def test_run_without_quarantine_or_features_passes(s3_hook, layout):
 def test_bad_parameters_are_refused(s3_hook, layout, kwargs, message):
     with pytest.raises(ValueError, match=message):
         _validate(s3_hook, layout, consistent_run(), **kwargs)
+
+
+def test_probe_accuracy_of_labelled_vectors_is_reported(s3_hook, layout):
+    probe = _validate(s3_hook, layout, consistent_run())["probe"]["pca"]
+    assert probe["accuracy"] == 1.0  # the classes are well separated clusters
+    assert (probe["rows"], probe["classes"]) == (27, 3)
+
+
+def test_probe_follows_the_labels_and_never_fails_the_run(s3_hook, layout):
+    run = consistent_run(n_images=60)
+    shuffled = np.random.default_rng(3).permutation([row["label"] for row in run.pca])
+    for row, label in zip(run.pca, shuffled):
+        row["label"] = str(label)
+    report = _validate(s3_hook, layout, run)
+    assert report["passed"] and report["probe"]["pca"]["accuracy"] < 0.8
+
+
+def test_unlabelled_run_has_no_probe_accuracy(s3_hook, layout):
+    run = consistent_run()
+    for row in run.pca:
+        row["label"] = ""
+    report = _validate(s3_hook, layout, run)
+    assert report["passed"] and report["probe"]["pca"]["accuracy"] is None

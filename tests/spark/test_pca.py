@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from pca_reference import assert_same_pca, mostly_zero_rows
 
@@ -14,6 +15,7 @@ from fruits_spark.covariance import PcaModel
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_checks import PcaCheckError
 from fruits_spark.pca_job import PcaArgs, compute_stats, load_model, load_stats, run_pca
+from fruits_spark.pca_storage import UNIT_ROUNDOFF, round_to_stored_precision
 
 DIM = 16
 ROWS = 40
@@ -76,6 +78,22 @@ def test_output_has_k_float_components_per_row(spark, pca_run):
     assert {len(row.pca) for row in rows} == {args.k}
 
 
+def test_values_are_stored_at_float16_precision_byte_stream_split_and_zstd(spark, pca_run):
+    args, report = pca_run
+    _, projection = read_table(spark, args.output)
+    np.testing.assert_array_equal(projection, projection.astype(np.float16))  # exactly float16 values
+    assert report["pca_unit_roundoff"] == UNIT_ROUNDOFF == 2.0**-11
+    parts = sorted(Path(args.output).glob("part-*.parquet"))
+    assert parts
+    for part in parts:
+        metadata = pq.ParquetFile(part).metadata
+        for group in range(metadata.num_row_groups):
+            columns = {metadata.row_group(group).column(i).path_in_schema: metadata.row_group(group).column(i)
+                       for i in range(metadata.num_columns)}
+            pca = columns["pca.list.element"]
+            assert "BYTE_STREAM_SPLIT" in pca.encodings and pca.compression == "ZSTD"
+
+
 def test_low_rank_rows_match_numpy(spark, pca_run, low_rank_features):
     args, report = pca_run
     assert_job_matches_numpy(spark, args, report, low_rank_features[0])
@@ -83,7 +101,9 @@ def test_low_rank_rows_match_numpy(spark, pca_run, low_rank_features):
     assert np.all(np.diff(cumulative) >= 0) and 0 < cumulative[0] and cumulative[-1] <= 1
     assert report["total_explained_variance"] == cumulative[-1] > 0.99
     _, projection = read_table(spark, args.output)
-    np.testing.assert_allclose(projection.mean(axis=0), 0, atol=1e-4)  # centred before projection
+    # centred before projection; each stored value is rounded by up to UNIT_ROUNDOFF of itself
+    rounding = UNIT_ROUNDOFF * np.abs(projection).max()
+    np.testing.assert_allclose(projection.mean(axis=0), 0, atol=1e-4 + rounding)
 
 
 def test_mostly_zero_rows_with_fewer_rows_than_dimensions_match_numpy(spark, tmp_path):
@@ -130,7 +150,7 @@ def test_saved_model_projects_new_data_like_the_job(spark, pca_run, low_rank_fea
     model = load_model(spark, args.model_uri)
     paths, projection = read_table(spark, args.output)
     again = model.project(read_features(spark, low_rank_features[0], paths))
-    np.testing.assert_array_equal(again, projection.astype(np.float32))
+    np.testing.assert_array_equal(round_to_stored_precision(again), projection.astype(np.float32))
 
 
 def test_saved_stats_refit_with_new_rows_like_a_fit_on_all_rows(spark, pca_run, low_rank_features, tmp_path):

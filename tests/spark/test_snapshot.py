@@ -16,6 +16,7 @@ from fruits_emr.catalogue import FEATURIZED, Entry, to_table
 from fruits_spark.covariance import FeatureStats
 from fruits_spark.errors import JobInputError
 from fruits_spark.pca_job import PcaArgs, load_model, run_pca
+from fruits_spark.pca_storage import UNIT_ROUNDOFF
 from fruits_spark.snapshot import FEATURES_SCHEMA
 
 DIM, K = 1280, 3
@@ -85,7 +86,8 @@ def _assert_snapshot_pca(pipeline: Pipeline, key: str) -> None:
     rows = np.stack([pipeline.rows[path] for path in paths])
     model = load_model(pipeline.spark, str(run / "pca_model"))
     assert_same_pca(model.explained_variance_ratio, model.total_variance, model.components, projection, rows)
-    np.testing.assert_allclose(projection, model.project(rows), atol=1e-3)  # one basis for every row
+    # one basis for every row (the stored values are rounded to UNIT_ROUNDOFF of themselves)
+    np.testing.assert_allclose(projection, model.project(rows), rtol=UNIT_ROUNDOFF, atol=1e-3)
 
 
 @pytest.fixture(scope="module")
