@@ -18,7 +18,8 @@ def tiny_run(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("bench")
     return out, main(["--images", "8", "--rounds", "1", "--spark-rounds", "1", "--batch-sizes", "4,8",
                       "--tuning-images", "8", "--runtimes", "keras,tflite_xnnpack", "--pca-rows", "",
-                      "--pca-k", "4", "--probe-images", "8", "--inventory-files", "20", "--output-dir", str(out)])
+                      "--pca-k", "4", "--probe-images", "8", "--inventory-files", "20",
+                      "--output-dir", str(out)])
 
 
 def test_tiny_run_writes_every_required_number(tiny_run):
