@@ -44,7 +44,7 @@ def test_durations_keep_small_values_visible(seconds, shown):
 
 
 def test_cost_table_of_a_small_run_shows_its_compute_time_and_cost():
-    estimate = estimate_run_cost(18, ClusterShape())
+    estimate = estimate_run_cost(18, ClusterShape(), images_per_vcpu_s=20.0)
     text = cost_table(estimate, budget_eur=10)
     assert text.splitlines()[0] == f"Cost estimate: {estimate.eur:.2f} EUR (budget 10.00 EUR)"
     assert "compute time   0.1 s at 20 images/s per vCPU" in text
