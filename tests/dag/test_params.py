@@ -32,7 +32,7 @@ def test_form_marks_only_values_as_required_not_switches():
 
 
 @pytest.mark.parametrize("name, described_range", [
-    ("k", "1 to 1280"), ("core_instance_count", "1 to 20"), ("max_images", "1 to 10,000,000"),
+    ("k", "1 to 1280"), ("core_instance_count", "1 to 20"), ("max_images", "1 to 200,000"),
     ("budget_eur", "0.01 to 1000 EUR"), ("input_prefix", "no s3://, no bucket name"),
     ("output_prefix", "no s3://, no bucket name"),
 ])
