@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 SLOW_TIERS = {
     "spark": ("spark", "benchmarks/test_backend.py", "benchmarks/test_harness.py",
               "local_emr/test_local_emr_steps.py", "local_emr/test_local_emr_clusters.py"),
-    "airflow_db": ("dag/test_dag_run.py",),
+    "airflow_db": ("dag/test_dag_run.py", "dag/test_iam_dag_run.py"),
     "e2e": ("e2e",),
 }
 
