@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_PLAN_VERSION = 1
+SNAPSHOT_PLAN_VERSION = 1  # read by fruits_spark.snapshot, which keeps its own copy (test_shared_facts.py)
 
 
 class SnapshotTooSmall(PermanentFailure):

@@ -27,7 +27,7 @@ from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.pca_spark import column_stats
 
 FEATURES_SCHEMA = "path string, label string, features array<float>, weights_sha256 string"
-FEATURIZED = "featurized"
+FEATURIZED = "featurized"  # fruits_emr.catalogue.FEATURIZED (tests/library/test_shared_facts.py)
 SNAPSHOT_PLAN_VERSION = 1
 
 
