@@ -25,7 +25,7 @@ from benchmarks.costing import cost_summary
 from benchmarks.images import prepare_image_set
 from benchmarks.inference import compare_runtimes, tune_batch_size
 from benchmarks.interpretation import backend_decision, interpret, pca_note
-from benchmarks.inventory_bench import measure_inventory
+from benchmarks.inventory_bench import measure_inventory, measure_s3_listing
 from benchmarks.machine import machine_info
 from benchmarks.pca_bench import ONE_MILLION, measure_pca, merge_pca_results
 from benchmarks.pca_scaling import PCA_K
@@ -62,8 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--probe-images", type=int, default=3000,
                         help="images featurized (unmeasured) for the PCA accuracy, probe and storage")
-    parser.add_argument("--inventory-files", type=int, default=10_000,
-                        help="files in the input list whose inventory is timed (scaled to 100,000)")
+    parser.add_argument("--inventory-files", type=int, default=100_000,
+                        help="files in the input list whose inventory and read are timed (scaled to "
+                             "100,000), and keys the plan task lists from the emulator")
     parser.add_argument("--tuning-images", type=int, default=128, help="images used to tune the batch size")
     parser.add_argument("--runtimes", default=",".join(r.name for r in RUNTIMES),
                         help=f"runtimes to compare ({REFERENCE} is always included)")
@@ -144,6 +145,8 @@ def main(argv: list[str] | None = None) -> dict:
                                           args.spark_rounds, work / "spark", progress=progress)
             inventory = measure_inventory(spark, args.inventory_files, work / "inventory")
             progress(f"  inventory: {inventory}")
+            s3_listing = measure_s3_listing(args.inventory_files, work / "s3_listing")
+            progress(f"  plan task's S3 listing: {s3_listing}")
             features_dir = probe_features(spark, args.probe_images, reference.weights_path, work, batch_size)
             progress("[5/6] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
             pca = measure_pca(
@@ -179,6 +182,7 @@ def main(argv: list[str] | None = None) -> dict:
         "eur_per_million_images": cost["eur_per_million_images"],
         "inventory_100k_s": inventory["inventory_100k_s"],
         "inventory": inventory,
+        "s3_listing": s3_listing,
         "machine": machine,
         "image_set": images.description,
         "real_images": images.real,

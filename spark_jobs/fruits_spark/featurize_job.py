@@ -1,10 +1,12 @@
 """The featurize job: images -> 1280-d MobileNetV2 features, and a quarantine record for every unusable file.
 
-Flow: inventory on the driver (every file found counts) -> weights read once on the driver -> image bytes
-read by Spark (``binaryFile``) -> ``mapInPandas`` decodes each Arrow batch (``--batch-size`` rows) with
-Pillow and runs the model on the whole batch -> the result is persisted once and split into
-``features/`` and ``quarantine/`` Parquet -> the invariant ``images_found = featurized + quarantined``
-is checked (the job fails loudly otherwise) -> JSON report.
+Flow: inventory (every file named counts; no driver call per file, see ``fruits_spark.inventory``) ->
+weights read once on the driver -> image bytes read by Spark (``binaryFile``) in the executors ->
+``mapInPandas`` decodes each Arrow batch (``--batch-size`` rows) with Pillow and runs the model on the
+whole batch -> the result is persisted once -> files that vanished between the inventory and their read
+(Spark skips them: ``ignoreMissingFiles``) are found by difference and quarantined as ``missing_file`` ->
+split into ``features/`` and ``quarantine/`` Parquet -> the invariant
+``images_found = featurized + quarantined`` is checked (the job fails loudly otherwise) -> JSON report.
 
 Backends: ``args.backend`` (``--backend``) picks how workers run the model from ``fruits_spark.backends``
 (``tflite``, the default, or ``keras``, the reference); the report names it.
@@ -23,16 +25,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pyspark import StorageLevel
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession, functions as F
 from pyspark.sql.types import ArrayType, BinaryType, FloatType, StringType, StructField, StructType
 
 from fruits_spark import hadoop_fs
 from fruits_spark.backends import DEFAULT_BACKEND, provider_factory as backend_provider_factory
-from fruits_spark.decode import DEFAULT_MAX_PIXELS, REASON_CODES, Quarantine, decode_image
-from fruits_spark.inventory import Inventory, take_inventory
+from fruits_spark.decode import (
+    DEFAULT_MAX_PIXELS,
+    EMPTY_FILE,
+    MISSING_FILE,
+    REASON_CODES,
+    Quarantine,
+    decode_image,
+)
+from fruits_spark.inventory import PATH_SEPARATOR, Inventory, still_listed, take_inventory
 from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.model import ModelProvider, ProviderFactory
-from fruits_spark.paths import escape_glob, is_hidden_from_spark, label_of
+from fruits_spark.paths import escape_glob, label_of
 from fruits_spark.session import task_cpus, temporary_conf
 from fruits_spark.weights import load_weights
 
@@ -85,27 +95,21 @@ def run_featurize(
     model_load_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    settings = {
-        "spark.sql.execution.arrow.maxRecordsPerBatch": str(args.batch_size),
-        "spark.sql.files.openCostInBytes": "1",  # pack files by their bytes, not 4 MB each: full batches
-        # Spark checks the explicitly named image files in a listing job of up to 10,000 tasks by default;
-        # a few tasks per core halve that job's time on 20k files.
-        "spark.sql.sources.parallelPartitionDiscovery.parallelism":
-            str(4 * spark.sparkContext.defaultParallelism),
-    }
-    with temporary_conf(spark, settings):
-        contents = read_contents(spark, inventory.images, args.partitions)
+    with temporary_conf(spark, read_settings(spark, args.batch_size)):
+        contents = read_contents(spark, inventory, args.partitions)
         results = contents.mapInPandas(featurize_batches(provider, args.max_pixels), RESULT_SCHEMA)
         results = results.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             counts = {row["reason"]: row["count"] for row in results.groupBy("reason").count().collect()}
-            report = _report(inventory, counts, weights.sha256, weights.source)
+            vanished = vanished_before_read(spark, inventory, results, sum(counts.values()))
+            rejected = inventory.rejected + vanished
+            report = _report(inventory.found, rejected, counts, weights.sha256, weights.source)
             check_invariant(report)
             features = results.where(F.col("reason").isNull())
             features.select("path", "label", "features", F.lit(weights.sha256).alias("weights_sha256")) \
                 .write.mode("overwrite").parquet(args.output)
             quarantined = results.where(F.col("reason").isNotNull()).select(*QUARANTINE_COLUMNS)
-            quarantined = quarantined.unionByName(_rejected_frame(spark, inventory))
+            quarantined = quarantined.unionByName(_rejected_frame(spark, rejected))
             quarantined.write.mode("overwrite").parquet(args.quarantine)
         finally:
             results.unpersist()
@@ -120,15 +124,76 @@ def run_featurize(
     return report
 
 
-def read_contents(spark: SparkSession, images: list[str], partitions: int | None = None) -> DataFrame:
-    """``(path, content)`` of every image: Spark's ``binaryFile`` reader + a driver read of hidden names."""
-    visible = [uri for uri in images if not is_hidden_from_spark(uri)]
-    hidden = [(uri, hadoop_fs.read_bytes(spark, uri)) for uri in images if is_hidden_from_spark(uri)]
-    contents = spark.createDataFrame(hidden, CONTENT_SCHEMA)
-    if visible:
-        binary = spark.read.format("binaryFile").load([escape_glob(uri) for uri in visible])
-        contents = binary.select("path", "content").unionByName(contents)
+def read_settings(spark: SparkSession, batch_size: int) -> dict[str, str]:
+    """The Spark settings the job reads and batches its images with."""
+    return {
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(batch_size),
+        "spark.sql.files.openCostInBytes": "1",  # pack files by their bytes, not 4 MB each: full batches
+        # Spark checks the explicitly named image files in a listing job of up to 10,000 tasks by default;
+        # a few tasks per core halve that job's time on 20k files.
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism":
+            str(4 * spark.sparkContext.defaultParallelism),
+        # a file deleted after the inventory is skipped by the reader, then quarantined by difference
+        "spark.sql.files.ignoreMissingFiles": "true",
+    }
+
+
+def read_contents(spark: SparkSession, inventory: Inventory, partitions: int | None = None) -> DataFrame:
+    """``(path, content)`` of every image: Spark's ``binaryFile`` reader + a driver read of the few others."""
+    driver_read = [(uri, hadoop_fs.read_bytes(spark, uri)) for uri in inventory.driver_images]
+    contents = spark.createDataFrame(driver_read, CONTENT_SCHEMA)
+    if inventory.images:
+        contents = _binary_files(spark, inventory.images).select("path", "content").unionByName(contents)
     return contents.repartition(partitions) if partitions else contents
+
+
+def _binary_files(spark: SparkSession, images: list[str], attempts: int = 3) -> DataFrame:
+    """Spark's ``binaryFile`` reader over ``images``; files deleted since the inventory are left out.
+
+    Spark checks that every named path exists when the reader is created. When one was deleted since the
+    inventory, the folders are listed again and the reader is made over what is left (the reconciliation
+    quarantines the rest); ``attempts`` bounds this against a folder being emptied while we look.
+    """
+    def reader(paths: list[str]) -> DataFrame:
+        # PySpark would copy a Python list to the JVM with one py4j call per path (10 s per 100,000):
+        # the paths cross as one string, split in the JVM (no path the inventory gives Spark holds it)
+        joined = PATH_SEPARATOR.join(escape_glob(uri) for uri in paths)
+        array = spark.sparkContext._jvm.java.util.regex.Pattern.compile(PATH_SEPARATOR).split(joined)
+        return DataFrame(spark._jsparkSession.read().format("binaryFile").load(array), spark)
+
+    for _ in range(attempts - 1):
+        try:
+            return reader(images)
+        except AnalysisException as exc:
+            if "PATH_NOT_FOUND" not in str(exc):
+                raise
+        images = still_listed(spark, images)
+        if not images:
+            return spark.createDataFrame([], CONTENT_SCHEMA)
+    return reader(images)
+
+
+def vanished_before_read(spark: SparkSession, inventory: Inventory, results: DataFrame,
+                         rows: int) -> list[tuple[str, Quarantine]]:
+    """Quarantine records for inventoried images the reader did not return (it returned ``rows``).
+
+    Costs nothing when every image came back; otherwise the missing paths are found by an anti-join and
+    each is checked on the driver: gone -> ``missing_file``, 0 bytes -> ``empty_file`` (Spark's scan
+    skips empty files). One that is still there with bytes stays unaccounted for: ``check_invariant`` fails.
+    """
+    to_read = inventory.images + inventory.driver_images
+    if rows >= len(to_read):
+        return []
+    expected = spark.createDataFrame([(uri,) for uri in to_read], "path string")
+    unread = [row.path for row in expected.join(results.select("path"), "path", "left_anti").collect()]
+    records = []
+    for uri in unread:
+        size = hadoop_fs.file_size(spark, uri)
+        if size is None:
+            records.append((uri, Quarantine(MISSING_FILE, "deleted after the inventory, before it was read")))
+        elif size == 0:
+            records.append((uri, Quarantine(EMPTY_FILE, "file has 0 bytes")))
+    return records
 
 
 def featurize_batches(
@@ -173,21 +238,21 @@ def check_invariant(report: dict) -> None:
         )
 
 
-def _rejected_frame(spark: SparkSession, inventory: Inventory) -> DataFrame:
-    rows = [(uri, q.reason, q.detail) for uri, q in inventory.rejected]
+def _rejected_frame(spark: SparkSession, rejected: list[tuple[str, Quarantine]]) -> DataFrame:
+    rows = [(uri, q.reason, q.detail) for uri, q in rejected]
     return spark.createDataFrame(rows, "path string, reason string, detail string")
 
 
-def _report(inventory: Inventory, counts: dict[str | None, int], weights_sha256: str,
-            weights_source: str) -> dict:
+def _report(found: int, rejected: list[tuple[str, Quarantine]], counts: dict[str | None, int],
+            weights_sha256: str, weights_source: str) -> dict:
     by_reason = dict.fromkeys(REASON_CODES, 0)
     for reason, count in counts.items():
         if reason is not None:
             by_reason[reason] += count
-    for _, quarantine in inventory.rejected:
+    for _, quarantine in rejected:
         by_reason[quarantine.reason] += 1
     return {
-        "images_found": inventory.found,
+        "images_found": found,
         "featurized": counts.get(None, 0),
         "quarantined": sum(by_reason.values()),
         "quarantine_by_reason": by_reason,

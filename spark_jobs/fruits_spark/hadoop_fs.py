@@ -29,6 +29,12 @@ def qualify(spark: SparkSession, uri: str) -> str:
     return str(fs.makeQualified(path).toString())
 
 
+def file_size(spark: SparkSession, uri: str) -> int | None:
+    """The size in bytes of the file at ``uri``, or ``None`` when there is no file there."""
+    fs, path = _fs_and_path(spark, uri)
+    return int(fs.getFileStatus(path).getLen()) if fs.isFile(path) else None
+
+
 def read_bytes(spark: SparkSession, uri: str) -> bytes:
     """The whole content of the file at ``uri``; ``FileNotFoundError`` naming it when there is none."""
     fs, path = _fs_and_path(spark, uri)

@@ -18,16 +18,6 @@ def has_supported_extension(uri: str) -> bool:
     return uri.lower().endswith(SUPPORTED_EXTENSIONS)
 
 
-def is_hidden_from_spark(uri: str) -> bool:
-    """Whether Spark's file readers skip this file even when it is named explicitly.
-
-    Mirrors ``HadoopFSUtils.shouldFilterOutPathName``: names starting with ``.``, or with ``_`` unless they
-    contain ``=`` (partition folders), or ending in ``._COPYING_``.
-    """
-    name = uri.rstrip("/").rsplit("/", 1)[-1]
-    return name.startswith(".") or (name.startswith("_") and "=" not in name) or name.endswith("._COPYING_")
-
-
 def escape_glob(uri: str) -> str:
     """Escape Hadoop glob characters so Spark reads a file named ``apple[1].jpg`` as that literal name."""
     return _GLOB_CHARACTERS.sub(r"\\\1", uri)

@@ -95,8 +95,9 @@ def bad_files() -> dict[str, tuple[bytes, str]]:
 def write_image_tree(root: Path, images_per_class: int = 4) -> dict[str, str | None]:
     """Write a class-per-folder tree under ``root``; return ``{file URI: expected reason or None}``.
 
-    Includes names Spark's readers skip (``_x.jpg``, ``.x.PNG``, a folder ``_drafts``), glob characters
-    in a name and upper-case extensions, which must all be featurized like any other image.
+    Includes names Spark's readers skip (``_x.jpg``, ``.x.PNG``, a folder ``_drafts``), glob characters,
+    percent signs and a newline in a name, and upper-case extensions, which must all be featurized like
+    any other image.
     """
     expected: dict[str, str | None] = {}
 
@@ -112,6 +113,8 @@ def write_image_tree(root: Path, images_per_class: int = 4) -> dict[str, str | N
     put("kiwi/UPPER.JPEG", encode(class_image(101), "JPEG"), None)
     put("kiwi/_underscore.jpg", encode(class_image(100), "JPEG"), None)
     put("kiwi/photo [1] {copy}.jpg", encode(class_image(100), "JPEG"), None)  # glob characters in the name
+    put("kiwi/50% a%20b é.jpg", encode(class_image(102), "JPEG"), None)  # its URI form differs from its path
+    put("kiwi/new\nline.jpg", encode(class_image(103), "JPEG"), None)  # breaks one-path-per-line lists
     put("lemon/.dotted.PNG", encode(class_image(200), "PNG"), None)
     put("_drafts/0.png", encode(class_image(300), "PNG"), None)
     for name, content in odd_mode_images().items():

@@ -17,7 +17,7 @@ from image_factory import (
 from PIL import Image
 
 from fruits_spark.decode import IMAGE_SIZE, Quarantine, decode_image, to_rgb
-from fruits_spark.paths import escape_glob, has_supported_extension, is_hidden_from_spark, label_of
+from fruits_spark.paths import escape_glob, has_supported_extension, label_of
 
 
 @pytest.mark.parametrize(("name", "content", "reason"), [(n, c, r) for n, (c, r) in bad_files().items()
@@ -105,13 +105,6 @@ def test_supported_extensions_ignore_case(uri, supported):
 def test_label_is_the_parent_folder_name():
     assert label_of("s3://bucket/in/Apple Red 1/r_12_100.jpg") == "Apple Red 1"
     assert label_of("file:/tmp/images/kiwi/0.jpg") == "kiwi"
-
-
-@pytest.mark.parametrize(("name", "hidden"), [
-    ("_x.jpg", True), (".x.jpg", True), ("x.jpg._COPYING_", True), ("x_y.jpg", False), ("_a=1.jpg", False),
-])
-def test_hidden_names_follow_spark_rule(name, hidden):
-    assert is_hidden_from_spark(f"file:/data/_folder/{name}") is hidden
 
 
 def test_glob_characters_are_escaped():

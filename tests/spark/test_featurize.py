@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import sys
 
 import numpy as np
@@ -39,7 +40,7 @@ def test_hidden_and_glob_like_names_are_featurized_not_skipped(spark, featurized
     paths = {row.path for row in spark.read.parquet(featurized[0].output).select("path").collect()}
     assert {p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1] for p in paths} >= {
         "kiwi/_underscore.jpg", "lemon/.dotted.PNG", "_drafts/0.png", "kiwi/UPPER.JPEG",
-        "kiwi/photo [1] {copy}.jpg"}
+        "kiwi/photo [1] {copy}.jpg", "kiwi/50% a%20b é.jpg", "kiwi/new\nline.jpg"}
 
 
 def test_quarantine_holds_every_bad_file_with_its_reason(spark, featurized, image_tree):
@@ -89,6 +90,26 @@ def test_input_list_restricts_the_run_and_quarantines_missing_files(spark, featu
     assert sorted(features_by_path(spark, args.output)) == kept
     quarantine = {row.path: row.reason for row in spark.read.parquet(args.quarantine).collect()}
     assert quarantine == {gone: "missing_file", outside: "missing_file"}
+
+
+def test_a_file_deleted_after_the_inventory_is_quarantined_not_lost(spark, featurized, image_tree, tmp_path):
+    folder = tmp_path / "in" / "fig"
+    folder.mkdir(parents=True)
+    good = sorted(uri for uri, reason in image_tree[1].items() if reason is None)[:3]
+    for n, uri in enumerate(good):
+        shutil.copy(uri.removeprefix("file:"), folder / f"{n}.jpg")
+    doomed = folder / "1.jpg"
+
+    def delete_then_load(spark, weights, tf_threads):  # runs after the inventory, before any image is read
+        doomed.unlink()
+        return _ConstantProvider()
+
+    args = dataclasses.replace(featurized[0], input=str(tmp_path / "in"), input_list=None,
+                               output=str(tmp_path / "f"), quarantine=str(tmp_path / "q"), report=None)
+    report = run_featurize(spark, args, provider_factory=delete_then_load)
+    assert (report["images_found"], report["featurized"], report["quarantined"]) == (3, 2, 1)
+    quarantine = {row.path: row.reason for row in spark.read.parquet(args.quarantine).collect()}
+    assert quarantine == {f"file:{doomed}": "missing_file"}
 
 
 @dataclasses.dataclass(frozen=True)

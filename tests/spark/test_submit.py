@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from image_factory import class_image, encode
@@ -75,16 +76,23 @@ def test_featurize_then_pca_with_spark_submit(python, staged, weights_file, tmp_
         for n in range(3):
             (tmp_path / "in" / label).mkdir(parents=True, exist_ok=True)
             (tmp_path / "in" / label / f"{n}.jpg").write_bytes(encode(class_image(seed * 10 + n), "JPEG"))
+    # names whose URI form differs from their path (the inventory decodes Spark's listing), one Spark hides
+    for n, name in enumerate(("a b%20c 50%.jpg", "é #1?.jpg", "_hidden.jpg")):
+        (tmp_path / "in" / "fig" / name).write_bytes(encode(class_image(40 + n), "JPEG"))
     (tmp_path / "in" / "plum" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    listed = sorted(p.as_uri().replace("file:///", "file:/") for p in (tmp_path / "in").rglob("*.*"))
+    input_list = tmp_path / "input_list.txt"
+    input_list.write_text("\n".join([*map(unquote, listed), f"file:{tmp_path}/in/fig/deleted.jpg"]) + "\n")
     out = tmp_path / "run"
 
     featurize = spark_submit(python, staged, "featurize.py", "--input", str(tmp_path / "in"),
-                             "--output", str(out / "features"),
+                             "--input-list", str(input_list), "--output", str(out / "features"),
                              "--quarantine", str(out / "quarantine"), "--weights", str(weights_file),
                              "--report", str(out / "featurize_report.json"), "--batch-size", "4")
     assert featurize.returncode == 0, featurize.stderr[-3000:]
-    assert "images found 7 = featurized 6 + quarantined 1" in featurize.stdout
-    assert json.loads((out / "featurize_report.json").read_text())["featurized"] == 6
+    assert "images found 11 = featurized 9 + quarantined 2" in featurize.stdout
+    report = json.loads((out / "featurize_report.json").read_text())
+    assert (report["featurized"], report["quarantine_by_reason"]["missing_file"]) == (9, 1)
 
     pca = spark_submit(
         python,
@@ -101,12 +109,12 @@ def test_featurize_then_pca_with_spark_submit(python, staged, weights_file, tmp_
     )
     assert pca.returncode == 0, pca.stderr[-3000:]
     report = json.loads((out / "pca_report.json").read_text())
-    assert (report["images"], report["k"], report["input_dim"]) == (6, 3, 1280)
+    assert (report["images"], report["k"], report["input_dim"]) == (9, 3, 1280)
     assert {"model.json", "model.npz", "stats.npz"} <= {p.name for p in (out / "pca_model").iterdir()}
 
     too_big = spark_submit(
-        python, staged, "pca.py", "--input", str(out / "features"), "--output", str(out / "pca2"), "--k", "7"
+        python, staged, "pca.py", "--input", str(out / "features"), "--output", str(out / "pca2"), "--k", "10"
     )
     assert too_big.returncode == 2
     # spark-submit merges the Python driver's stderr into its stdout
-    assert "pca: error: --k 7 is larger than the number of rows (6)" in too_big.stdout
+    assert "pca: error: --k 10 is larger than the number of rows (9)" in too_big.stdout
