@@ -1,7 +1,7 @@
 """How a Python worker gets its MobileNetV2: the pluggable seam between the featurize job and inference.
 
 The featurize job never builds a model itself. It asks a **provider factory**, once on the driver, for a
-**model provider**; the provider is pickled into the ``mapInPandas`` function, and on the worker
+**model provider**; the provider is pickled into the ``mapInArrow`` function, and on the worker
 ``provider.embedder()`` is called once per Arrow batch and must return an **embedder**: a function from
 a ``float32`` batch ``(n, 224, 224, 3)`` (already MobileNetV2-preprocessed) to ``(n, 1280)`` features.
 
@@ -40,7 +40,7 @@ Embedder = Callable[[np.ndarray], np.ndarray]
 
 
 class ModelProvider(Protocol):
-    """Picklable; lives in the ``mapInPandas`` closure. ``embedder()`` is called on the worker per batch."""
+    """Picklable; lives in the ``mapInArrow`` closure. ``embedder()`` is called on the worker per batch."""
 
     def embedder(self) -> Embedder: ...
 

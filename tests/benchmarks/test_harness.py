@@ -33,13 +33,16 @@ def test_tiny_run_writes_every_required_number(tiny_run):
                                             "storage_ratio", "eur_per_million_images"))
     assert written["storage"]["images"] == 8 and written["storage"]["k"] == 4
     assert written["runtimes"]["keras"]["min_cosine_vs_keras"] >= 0.999999
-    ratio = written["spark_images_per_s"] / written["keras_images_per_s"]
-    assert written["featurize_vs_keras"] == round(ratio, 3)
+    # steady state: the extra images of the double run over its extra seconds (end to end if too noisy)
+    steady = written["spark_steady_images_per_s"] or written["spark_images_per_s"]
+    assert written["featurize_vs_keras"] == round(steady / written["keras_images_per_s"], 3)
+    assert written["spark"]["steady_state"]["double_images"] == 2 * written["spark"]["steady_state"]["images"]
     assert written["targets"].keys() == TARGETS.keys()  # every target checked, pca_1m_s included
     assert written["pca_1m_s"] is None and written["targets"]["pca_1m_s"]["met"] is None
     assert written["pca_accuracy"]["exact_pca_job"]["explained_variance_ratio_error"] < 1e-6
     alone = written["runtimes"]["tflite_xnnpack"]["images_per_s"]
-    assert written["featurize_vs_backend_alone"] == round(written["spark_images_per_s"] / alone, 3)
+    assert written["featurize_vs_backend_alone"] == round(steady / alone, 3)
+    assert written["featurize_vs_backend_alone_end_to_end"] == round(written["spark_images_per_s"] / alone, 3)
     assert written["inventory"]["files"] == 20 and written["inventory"]["scaled_from_fewer_files"]
     assert 0 <= written["probe_accuracy_pca"] <= 1 and 0 <= written["probe_accuracy_features"] <= 1
     assert written == json.loads(json.dumps(results))
