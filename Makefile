@@ -45,7 +45,7 @@ lint: $(STAMP)
 
 ## Lint, then run the whole test suite (what CI runs).
 test: lint $(EMR_SPARK_STAMP) $(CHROMIUM)
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra --durations=15
 
 ## The tests a developer runs every minute: all but the Spark, DAG-run, end-to-end and browser tests.
 test-fast: $(STAMP)

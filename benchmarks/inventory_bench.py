@@ -12,6 +12,8 @@ provider's ``S3Hook`` and the emulator's HTTP endpoint, as it lists S3 on AWS.
 """
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -58,7 +60,17 @@ def measure_inventory(spark: SparkSession, files: int, workdir: Path) -> dict:
 
 
 def measure_s3_listing(keys: int, workdir: Path) -> dict:
-    """Seconds for the plan task's listing of ``keys`` objects through the S3Hook and the emulator."""
+    """Seconds for the plan task's listing of ``keys`` objects through the S3Hook and the emulator.
+
+    Runs in a child process: the emulator patches moto's EMR models process-wide and the listing sets an
+    Airflow connection, neither of which may leak into the caller (the test suite runs this in-process).
+    """
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+        return child.submit(_list_with_the_plan_task, keys, workdir).result()
+
+
+def _list_with_the_plan_task(keys: int, workdir: Path) -> dict:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from moto.s3.models import s3_backends
 
