@@ -20,7 +20,6 @@ from pathlib import Path
 from pyspark.sql import SparkSession, functions as F
 
 from benchmarks.timing import stopwatch
-from fruits_emr.steps import BATCH_SIZE
 from fruits_spark.featurize_job import read_contents, read_settings
 from fruits_spark.inventory import take_inventory
 from fruits_spark.session import temporary_conf
@@ -30,7 +29,7 @@ CLASSES = 100
 CONNECTION_ID = "fruits_listing_bench"  # an Airflow connection to the emulator, set for the run
 
 
-def measure_inventory(spark: SparkSession, files: int, workdir: Path) -> dict:
+def measure_inventory(spark: SparkSession, files: int, workdir: Path, batch_size: int) -> dict:
     """Seconds to inventory and read ``files`` listed files, and their sum scaled to 100,000 files."""
     root = workdir / "inventory_input"
     uris = []
@@ -47,7 +46,7 @@ def measure_inventory(spark: SparkSession, files: int, workdir: Path) -> dict:
     if len(inventory.images) != files:
         raise RuntimeError(f"the inventory handed {len(inventory.images)} of {files} files to Spark")
     elapsed = stopwatch()
-    with temporary_conf(spark, read_settings(spark, BATCH_SIZE)):
+    with temporary_conf(spark, read_settings(spark, batch_size)):
         read = read_contents(spark, inventory).agg(F.count("*"), F.sum(F.length("content"))).first()
     read_s = elapsed()
     if tuple(read) != (files, files):

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             spark_results = measure_spark(spark, session_s, images, double_images, reference.weights_path,
                                           batch_size, args.spark_rounds, work / "spark", progress=progress)
-            inventory = measure_inventory(spark, args.inventory_files, work / "inventory")
+            inventory = measure_inventory(spark, args.inventory_files, work / "inventory", batch_size)
             progress(f"  inventory: {inventory}")
             s3_listing = measure_s3_listing(args.inventory_files, work / "s3_listing")
             progress(f"  plan task's S3 listing: {s3_listing}")
