@@ -2,14 +2,24 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from local_emr.paths import SHARED_SAMPLE, SHARED_WEIGHTS
+from local_emr.paths import REPO_ROOT, SHARED_SAMPLE, SHARED_WEIGHTS
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Never a developer's own Airflow: a fresh home and SQLite database for this test session. Set here, in
+# the conftest pytest loads first, because Airflow reads them once, when any module first imports it
+# (collecting tests/e2e or tests/benchmarks imports fruits_emr, which imports Airflow).
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fruits-tests-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT / "dags")
 
 # The slow tiers (markers registered in pyproject.toml) by test folder or file, relative to tests/.
 SLOW_TIERS = {

@@ -1,28 +1,20 @@
 """Fixtures for the DAG tests: a throwaway Airflow home, a moto server for S3 + EMR, provider hooks.
 
-The Airflow settings are environment variables set before Airflow is first imported, so the DAG
-tests never touch a real Airflow installation. AWS calls go to a moto server in this process (port 0),
-reached through the ``aws_default`` connection exactly as the local emulator is.
+The Airflow settings are environment variables set by tests/conftest.py before Airflow is first
+imported, so the DAG tests never touch a real Airflow installation. AWS calls go to a moto server in
+this process (port 0), reached through the ``aws_default`` connection exactly as the local emulator is.
 """
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from local_emr.paths import REPO_ROOT
 from tests.dag.dag_test_env import BUCKET, DAG_FILE, REGION, aws_connection
 
-# Never a developer's own Airflow: a fresh home and SQLite database for this test session.
-AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fruits-dag-tests-airflow-"))
-os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
-os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}"
-os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT / "dags")
+# The throwaway Airflow home and database: tests/conftest.py sets them before anything imports Airflow.
 os.environ.setdefault("FRUITS_EMR_POKE_INTERVAL", "1")
 for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
     os.environ.setdefault(name, "testing")
