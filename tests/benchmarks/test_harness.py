@@ -57,7 +57,7 @@ def test_only_pca_replaces_the_pca_part_and_keeps_the_rest(tiny_run, tmp_path):
     earlier = json.loads((tiny_run[0] / "results.json").read_text())
     (tmp_path / "results.json").write_text(json.dumps(earlier))
     results = main(["--only", "pca", "--images", "8", "--pca-rows", "2000", "--spark-ml-rows", "2000",
-                    "--pca-k", "4", "--output-dir", str(tmp_path)])
+                    "--pca-k", "4", "--probe-images", "8", "--output-dir", str(tmp_path)])
 
     written = json.loads((tmp_path / "results.json").read_text())
     assert written == json.loads(json.dumps(results))
