@@ -33,13 +33,11 @@ from fruits_spark import hadoop_fs
 from fruits_spark.backends import DEFAULT_BACKEND, provider_factory as backend_provider_factory
 from fruits_spark.decode import (
     DEFAULT_MAX_PIXELS,
-    EMPTY_FILE,
-    MISSING_FILE,
     REASON_CODES,
     Quarantine,
     decode_image,
 )
-from fruits_spark.inventory import PATH_SEPARATOR, Inventory, still_listed, take_inventory
+from fruits_spark.inventory import PATH_SEPARATOR, Inventory, still_listed, take_inventory, unreadable
 from fruits_spark.mobilenet import FEATURE_DIM
 from fruits_spark.model import ModelProvider, ProviderFactory
 from fruits_spark.paths import escape_glob, label_of
@@ -188,14 +186,9 @@ def vanished_before_read(spark: SparkSession, inventory: Inventory, results: Dat
         return []
     expected = spark.createDataFrame([(uri,) for uri in to_read], "path string")
     unread = [row.path for row in expected.join(results.select("path"), "path", "left_anti").collect()]
-    records = []
-    for uri in unread:
-        size = hadoop_fs.file_size(spark, uri)
-        if size is None:
-            records.append((uri, Quarantine(MISSING_FILE, "deleted after the inventory, before it was read")))
-        elif size == 0:
-            records.append((uri, Quarantine(EMPTY_FILE, "file has 0 bytes")))
-    return records
+    gone = "deleted after the inventory, before it was read"
+    records = [(uri, unreadable(spark, uri, gone)) for uri in unread]
+    return [(uri, quarantine) for uri, quarantine in records if quarantine]
 
 
 def featurize_batches(

@@ -77,14 +77,20 @@ def take_inventory(spark: SparkSession, input_uri: str, input_list_uri: str | No
     for uri in candidates:
         if uri in seen_by_spark:
             continue
-        size = hadoop_fs.file_size(spark, uri)
-        if size is None:
-            rejected.append((uri, Quarantine(MISSING_FILE, "listed but not found (deleted since planning?)")))
-        elif size == 0:
-            rejected.append((uri, Quarantine(EMPTY_FILE, _DETAILS[EMPTY_FILE])))
+        quarantine = unreadable(spark, uri, "listed but not found (deleted since planning?)")
+        if quarantine:
+            rejected.append((uri, quarantine))
         else:
             driver_images.append(uri)
     return Inventory(images, driver_images, rejected)
+
+
+def unreadable(spark: SparkSession, uri: str, missing_detail: str) -> Quarantine | None:
+    """Why the file at ``uri`` cannot be featurized when a driver lookup says so: gone or 0 bytes."""
+    size = hadoop_fs.file_size(spark, uri)
+    if size is None:
+        return Quarantine(MISSING_FILE, missing_detail)
+    return Quarantine(EMPTY_FILE, _DETAILS[EMPTY_FILE]) if size == 0 else None
 
 
 def read_input_list(spark: SparkSession, input_list_uri: str) -> list[str]:
