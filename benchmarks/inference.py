@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.images import decode_batch
-from benchmarks.runtimes import REFERENCE, RUNTIMES, Predictor, Runtime
+from benchmarks.runtimes import REFERENCE, RUNTIMES, Predictor, Runtime, tflite_file
 from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
 from fruits_spark.conversion_check import AGREEMENT_BAR, min_cosine
 
@@ -37,10 +37,30 @@ def tune_batch_size(predict: Predictor, paths: list[Path], candidates: list[int]
     """The candidate batch size with the best median images/s on ``paths`` (and every candidate's rate)."""
     for size in candidates:
         warm_up(predict, paths, size)
-    tasks = {str(size): (lambda size=size: featurize_pass(predict, paths, size)[0]) for size in candidates}
-    seconds = interleaved_rounds(tasks, rounds, progress)
-    rates = {int(name): median_rate(len(paths), values) for name, values in seconds.items()}
+    rates = _interleaved_rates({size: (lambda size=size: featurize_pass(predict, paths, size)[0])
+                                for size in candidates}, len(paths), rounds, progress)
     return max(rates, key=rates.get), rates
+
+
+def compare_invoke_batches(model, paths: list[Path], batch_size: int, candidates: list[int], rounds: int,
+                           workdir: Path, threads: int,
+                           progress: Callable[[str], None] = print) -> dict[int, float]:
+    """Images/s of the ``tflite`` backend's embedder for each number of images per interpreter call, fed
+    batches of ``batch_size`` (decode included), with ``threads`` threads like one task of the job."""
+    from fruits_spark.backends import litert_embedder
+
+    content = tflite_file(model, workdir).read_bytes()
+    embedders = {size: litert_embedder(content, threads, size) for size in candidates}
+    for embed in embedders.values():
+        warm_up(embed, paths, batch_size)
+    return _interleaved_rates({size: (lambda embed=embed: featurize_pass(embed, paths, batch_size)[0])
+                               for size, embed in embedders.items()}, len(paths), rounds, progress)
+
+
+def _interleaved_rates(passes: dict[int, Callable[[], float]], images: int, rounds: int,
+                       progress: Callable[[str], None]) -> dict[int, float]:
+    seconds = interleaved_rounds({str(key): run for key, run in passes.items()}, rounds, progress)
+    return {int(name): median_rate(images, values) for name, values in seconds.items()}
 
 
 def compare_runtimes(model, paths: list[Path], batch_size: int, rounds: int, workdir: Path, threads: int,

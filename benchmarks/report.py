@@ -43,13 +43,24 @@ def check_targets(results: dict) -> dict[str, dict]:
     return verdicts
 
 
-def fastest_alternative(runtimes: dict[str, dict]) -> tuple[str, dict] | None:
-    """The fastest measured runtime that is not Keras itself (``keras*``), or None."""
-    measured = {n: r for n, r in runtimes.items() if "images_per_s" in r and not n.startswith("keras")}
+def fastest_alternative(runtimes: dict[str, dict], faithful: bool = True) -> tuple[str, dict] | None:
+    """The fastest measured runtime that is not Keras itself (``keras*``) and, when ``faithful``, whose
+    features match Keras (``matches_keras``); None if there is none."""
+    measured = {n: r for n, r in runtimes.items() if "images_per_s" in r and not n.startswith("keras")
+                and (r["matches_keras"] or not faithful)}
     if not measured:
         return None
     name = max(measured, key=lambda n: measured[n]["images_per_s"])
     return name, measured[name]
+
+
+def _invoke_batch_line(tuning: dict) -> str:
+    rates = tuning["images_per_s"]
+    fastest = max(rates, key=rates.get)
+    return (f"{tuning['job_uses']} in the job (fruits_spark.backends.INVOKE_BATCH); measured with "
+            f"{tuning['threads']} thread, decode included: "
+            + ", ".join(f"{size}: {rate:.1f}/s" for size, rate in rates.items())
+            + f" (fastest here: {fastest})")
 
 
 def write_results(results: dict, out_dir: Path) -> tuple[Path, Path]:
@@ -164,6 +175,10 @@ def render_markdown(results: dict) -> str:
                     f"{results['batch_size']} (tuned on plain Keras; rates: "
                     + ", ".join(f"{b}: {r:.1f}/s" for b, r in results["keras_batch_tuning"].items())
                     + ")",
+                ],
+                [
+                    "images per TFLite interpreter call",
+                    _invoke_batch_line(results["tflite_invoke_batch"]),
                 ],
                 ["rounds", f"{results['rounds']} interleaved rounds per comparison, median reported"],
             ],

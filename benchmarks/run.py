@@ -4,7 +4,8 @@
     python -m benchmarks.run --only pca    # the PCA part alone, merged into the existing results files
 
 Steps, each printing progress: image set -> reference Keras model -> Keras batch-size tuning ->
-single-process runtimes compared (interleaved rounds) -> Spark featurize job (cold run, then rounds of
+images per TFLite interpreter call -> single-process runtimes compared (interleaved rounds) -> Spark
+featurize job (cold run, then rounds of
 broadcast Keras, naive reload and the job's other backends) -> PCA (``benchmarks.pca_bench``: accuracy and
 storage on the real features, scaling on synthetic rows against Spark ML's PCA, refit cost) -> cost per
 million images -> results files. Scratch files live in a temporary folder, removed at the end.
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.costing import cost_summary
 from benchmarks.images import prepare_image_set
-from benchmarks.inference import compare_runtimes, tune_batch_size
+from benchmarks.inference import compare_invoke_batches, compare_runtimes, tune_batch_size
 from benchmarks.interpretation import backend_decision, interpret, pca_note
 from benchmarks.inventory_bench import measure_inventory, measure_s3_listing
 from benchmarks.machine import machine_info
@@ -34,7 +35,7 @@ from benchmarks.report import check_targets, write_results
 from benchmarks.runtimes import CONVERSION_NOTES, REFERENCE, RUNTIMES
 from benchmarks.spark_featurize import featurize_once, measure_spark, start_session
 from benchmarks.timing import stopwatch
-from fruits_spark.backends import DEFAULT_BACKEND, KERAS, TFLITE
+from fruits_spark.backends import DEFAULT_BACKEND, INVOKE_BATCH, KERAS, TFLITE
 
 # the single-process runtime (benchmarks.runtimes) that runs each job backend alone, for the overhead ratio
 SINGLE_PROCESS_RUNTIME = {KERAS: REFERENCE, TFLITE: "tflite_xnnpack"}
@@ -58,8 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers"
     )
     parser.add_argument(
-        "--batch-sizes", type=_int_list, default=[16, 32, 64], help="Keras batch sizes to try"
+        "--batch-sizes", type=_int_list, default=[4, 8, 16, 32, 64], help="Keras batch sizes to try"
     )
+    parser.add_argument("--invoke-batches", type=_int_list, default=[1, 2, 4, 16, 64],
+                        help="images per TFLite interpreter call to compare (the job uses "
+                             "fruits_spark.backends.INVOKE_BATCH)")
     parser.add_argument("--probe-images", type=int, default=3000,
                         help="images featurized (unmeasured) for the PCA accuracy, probe and storage")
     parser.add_argument("--inventory-files", type=int, default=100_000,
@@ -135,6 +139,9 @@ def main(argv: list[str] | None = None) -> dict:
         batch_size, tuning = tune_batch_size(
             keras_predict, images.paths[: args.tuning_images], args.batch_sizes, args.rounds, progress
         )
+        invoke_batches = compare_invoke_batches(reference.model, images.paths[: args.tuning_images],
+                                                batch_size, args.invoke_batches, args.rounds, work, 1,
+                                                progress)
         progress(
             f"[3/6] comparing {len(runtimes)} runtimes at batch {batch_size} on {len(images.paths)} images"
         )
@@ -195,6 +202,10 @@ def main(argv: list[str] | None = None) -> dict:
         "real_weights": reference.real_weights,
         "batch_size": batch_size,
         "keras_batch_tuning": {str(size): round(rate, 2) for size, rate in tuning.items()},
+        "tflite_invoke_batch": {
+            "job_uses": INVOKE_BATCH, "threads": 1,
+            "images_per_s": {str(size): round(rate, 2) for size, rate in invoke_batches.items()},
+        },
         "rounds": args.rounds,
         "runtimes": compared,
         "conversion_notes": list(CONVERSION_NOTES),
@@ -203,7 +214,7 @@ def main(argv: list[str] | None = None) -> dict:
         "cost_by_backend": cost_by_backend,
     }
     results["targets"] = check_targets(results)
-    results["backend_decision"] = backend_decision(compared)
+    results["backend_decision"] = backend_decision(compared, SINGLE_PROCESS_RUNTIME[DEFAULT_BACKEND])
     results["pca_note"] = pca_note(results)
     results["interpretation"] = interpret(results)
     results["wall_s"] = round(wall(), 1)

@@ -9,7 +9,9 @@ to float32 features ``[b, 1280]``. Conversions use Keras' own ``model.export``:
   whose default CPU path is XNNPACK - the code of the job's ``--backend tflite`` (``fruits_spark.backends``);
 - ``onnxruntime``: ``export(format="onnx")`` (tf2onnx) run by ONNX Runtime's CPU provider;
 - ``openvino``: the same ONNX file compiled by OpenVINO's CPU plugin (Keras' own OpenVINO export needs
-  scipy, which is not installed).
+  scipy, which is not installed), in float32 like the others: on a CPU with AVX512-BF16 (this one) its
+  default precision is bfloat16, whose features fell to cosine 0.979 against Keras (EMR's m5 nodes have
+  no BF16 anyway).
 The Keras runtimes use TensorFlow's default pools (one thread per core); the others get ``threads``
 intra-op threads (the run passes the core count), so all compete on the same cores.
 """
@@ -52,11 +54,21 @@ def onnx_file(model, workdir: Path) -> Path:
     return path
 
 
+def tflite_file(model, workdir: Path) -> Path:
+    """The job's TFLite conversion (``fruits_spark.backends.to_tflite``) saved in ``workdir`` once."""
+    from fruits_spark.backends import to_tflite
+
+    path = workdir / "mobilenet_v2.tflite"
+    if not path.is_file():
+        path.write_bytes(to_tflite(model))
+    return path
+
+
 def build_tflite_xnnpack(model, workdir: Path, threads: int) -> Predictor:
     """The featurize job's ``tflite`` backend in this process: Keras' LiteRT export + LiteRT interpreter."""
-    from fruits_spark.backends import litert_embedder, to_tflite
+    from fruits_spark.backends import litert_embedder
 
-    return litert_embedder(to_tflite(model), threads)
+    return litert_embedder(tflite_file(model, workdir).read_bytes(), threads)
 
 
 def build_onnxruntime(model, workdir: Path, threads: int) -> Predictor:
@@ -74,13 +86,14 @@ def build_onnxruntime(model, workdir: Path, threads: int) -> Predictor:
 
 
 def build_openvino(model, workdir: Path, threads: int) -> Predictor:
-    """OpenVINO CPU plugin over the ONNX export, latency hint (one request at a time, like the others)."""
+    """OpenVINO CPU plugin over the ONNX export, float32, latency hint (one request at a time)."""
     import openvino as ov
 
     compiled = ov.Core().compile_model(
         str(onnx_file(model, workdir)),
         "CPU",
-        {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"},
+        {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY",
+         "INFERENCE_PRECISION_HINT": "f32"},
     )
     request = compiled.create_infer_request()
     return lambda batch: request.infer([batch])[0].copy()

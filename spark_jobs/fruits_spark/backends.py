@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 KERAS = "keras"
 TFLITE = "tflite"
 DEFAULT_BACKEND = TFLITE
+# Images per interpreter call. XNNPACK runs MobileNetV2 fastest on 1-2 images per call (the activations
+# stay in the CPU caches); a whole Arrow batch of 64 per call was ~20 % slower here. Measured side by side
+# by `make bench` ("tflite_invoke_batch" in benchmarks/RESULTS.md).
+INVOKE_BATCH = 1
 
 _WORKER_INTERPRETERS: dict[str, Embedder] = {}  # one per Python worker process, keyed by weights sha256
 
@@ -52,9 +56,9 @@ def to_tflite(model: Any) -> bytes:
         return path.read_bytes()
 
 
-def litert_embedder(model_content: bytes, threads: int) -> Embedder:
-    """An embedder over a TFLite flatbuffer; the interpreter's tensors are resized when the batch size
-    changes."""
+def litert_embedder(model_content: bytes, threads: int, invoke_batch: int = INVOKE_BATCH) -> Embedder:
+    """An embedder over a TFLite flatbuffer that calls the interpreter on ``invoke_batch`` images at a time;
+    the interpreter's tensors are resized only when that shape changes (a batch's shorter last chunk)."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_content=model_content, num_threads=threads)
@@ -62,14 +66,19 @@ def litert_embedder(model_content: bytes, threads: int) -> Embedder:
     output_index = interpreter.get_output_details()[0]["index"]
     allocated: dict[str, tuple[int, ...]] = {}
 
-    def embed(batch: np.ndarray) -> np.ndarray:
-        if allocated.get("shape") != batch.shape:
-            interpreter.resize_tensor_input(input_index, batch.shape)
+    def invoke(chunk: np.ndarray) -> np.ndarray:
+        if allocated.get("shape") != chunk.shape:
+            interpreter.resize_tensor_input(input_index, chunk.shape)
             interpreter.allocate_tensors()
-            allocated["shape"] = batch.shape
-        interpreter.set_tensor(input_index, np.ascontiguousarray(batch, dtype=np.float32))
+            allocated["shape"] = chunk.shape
+        interpreter.set_tensor(input_index, chunk)
         interpreter.invoke()
-        return interpreter.get_tensor(output_index).copy()
+        return interpreter.get_tensor(output_index)  # a copy, per the Interpreter's API
+
+    def embed(batch: np.ndarray) -> np.ndarray:
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        return np.concatenate([invoke(batch[start:start + invoke_batch])
+                               for start in range(0, len(batch), invoke_batch)])
 
     return embed
 

@@ -28,15 +28,24 @@ from fruits_spark.weights import LoadedWeights
 
 
 @pytest.fixture(scope="module")
-def embedders(reference):
-    return keras_embedder(reference.model), litert_embedder(to_tflite(reference.model), threads=2)
+def tflite_content(reference) -> bytes:
+    return to_tflite(reference.model)
 
 
-def test_tflite_matches_keras_on_generated_images_of_changing_batch_sizes(embedders, tmp_path):
-    generate_images(6, tmp_path)
+@pytest.fixture(scope="module")
+def embedders(reference, tflite_content):
+    return keras_embedder(reference.model), litert_embedder(tflite_content, threads=2)
+
+
+@pytest.mark.parametrize("invoke_batch", [backends.INVOKE_BATCH, 4])
+def test_tflite_matches_keras_on_generated_images_of_changing_batch_sizes(embedders, tflite_content,
+                                                                            invoke_batch, tmp_path):
+    generate_images(7, tmp_path)
     batch = decode_batch(sorted(tmp_path.rglob("*.jpg")))
-    keras, tflite = embedders
-    for rows in (slice(0, 4), slice(4, 6), slice(0, 6)):  # the interpreter is resized between calls
+    keras, _ = embedders
+    tflite = litert_embedder(tflite_content, threads=2, invoke_batch=invoke_batch)
+    # batches shorter, longer and not a multiple of the images per call: the interpreter is resized
+    for rows in (slice(0, 4), slice(4, 6), slice(0, 7), slice(6, 7)):
         features = tflite(batch[rows])
         assert features.shape == (len(batch[rows]), 1280) and features.dtype == np.float32
         assert min_cosine(features, keras(batch[rows])) >= AGREEMENT_BAR

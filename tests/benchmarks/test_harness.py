@@ -11,12 +11,14 @@ import pytest
 
 from benchmarks.report import REQUIRED_KEYS, TARGETS
 from benchmarks.run import main
+from fruits_spark.backends import INVOKE_BATCH
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("bench")
     return out, main(["--images", "8", "--rounds", "1", "--spark-rounds", "1", "--batch-sizes", "4,8",
+                      "--invoke-batches", "1,4",
                       "--tuning-images", "8", "--runtimes", "keras,tflite_xnnpack", "--pca-rows", "",
                       "--pca-k", "4", "--probe-images", "8", "--inventory-files", "20",
                       "--output-dir", str(out)])
@@ -28,6 +30,9 @@ def test_tiny_run_writes_every_required_number(tiny_run):
     written = json.loads((tmp_path / "results.json").read_text())
     assert set(REQUIRED_KEYS) <= set(written)
     assert written["batch_size"] in (4, 8)
+    invoke = written["tflite_invoke_batch"]
+    assert invoke["job_uses"] == INVOKE_BATCH and invoke["images_per_s"].keys() == {"1", "4"}
+    assert all(rate > 0 for rate in invoke["images_per_s"].values())
     assert written["spark"]["images_per_s_by_provider"].keys() == {"broadcast", "naive", "backend_tflite"}
     assert all(written[key] > 0 for key in ("keras_images_per_s", "spark_images_per_s", "naive_images_per_s",
                                             "storage_ratio", "eur_per_million_images"))
@@ -50,6 +55,7 @@ def test_tiny_run_writes_every_required_number(tiny_run):
     markdown = (tmp_path / "RESULTS.md").read_text()
     for key in REQUIRED_KEYS:
         assert f"| {key} |" in markdown
+    assert "| images per TFLite interpreter call |" in markdown
     assert "| keras |" in markdown and written["machine"]["cpu_model"] in markdown
 
 

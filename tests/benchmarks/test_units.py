@@ -63,12 +63,15 @@ def test_targets_verdicts_on_both_sides_of_each_bar():
     assert check_targets({})["storage_ratio"]["met"] is None
 
 
-def test_fastest_alternative_ignores_keras_variants_and_failures():
-    runtimes = {"keras": {"images_per_s": 50.0}, "keras_tf_function": {"images_per_s": 500.0},
-                "onnxruntime": {"images_per_s": 90.0}, "tflite_xnnpack": {"images_per_s": 120.0},
-                "openvino": {"error": "boom"}}
+def test_fastest_alternative_ignores_keras_variants_failures_and_unfaithful_runtimes():
+    runtimes = {"keras": {"images_per_s": 50.0, "matches_keras": True},
+                "keras_tf_function": {"images_per_s": 500.0, "matches_keras": True},
+                "onnxruntime": {"images_per_s": 90.0, "matches_keras": True},
+                "tflite_xnnpack": {"images_per_s": 120.0, "matches_keras": True},
+                "openvino": {"images_per_s": 300.0, "matches_keras": False}, "other": {"error": "boom"}}
     assert fastest_alternative(runtimes)[0] == "tflite_xnnpack"
-    assert fastest_alternative({"keras": {"images_per_s": 1.0}}) is None
+    assert fastest_alternative(runtimes, faithful=False)[0] == "openvino"
+    assert fastest_alternative({"keras": {"images_per_s": 1.0, "matches_keras": True}}) is None
 
 
 def test_writer_refuses_results_without_a_required_key(tmp_path):
