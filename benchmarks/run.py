@@ -58,6 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--spark-rounds", type=int, default=1, help="interleaved rounds of the Spark providers"
     )
+    parser.add_argument("--steady-rounds", type=int, default=3,
+                        help="rounds of the default backend's N and 2N-image runs (its steady state)")
     parser.add_argument(
         "--batch-sizes", type=_int_list, default=[4, 8, 16, 32, 64], help="Keras batch sizes to try"
     )
@@ -151,7 +153,8 @@ def main(argv: list[str] | None = None) -> dict:
         spark, session_s = start_session(cores)
         try:
             spark_results = measure_spark(spark, session_s, images, double_images, reference.weights_path,
-                                          batch_size, args.spark_rounds, work / "spark", progress=progress)
+                                          batch_size, args.spark_rounds, work / "spark", args.steady_rounds,
+                                          progress=progress)
             inventory = measure_inventory(spark, args.inventory_files, work / "inventory", batch_size)
             progress(f"  inventory: {inventory}")
             s3_listing = measure_s3_listing(args.inventory_files, work / "s3_listing")

@@ -62,7 +62,7 @@ def featurize_once(spark: SparkSession, images: ImageSet, weights: Path, out: Pa
 
 
 def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet, double_images: ImageSet,
-                  weights: Path, batch_size: int, rounds: int, workdir: Path,
+                  weights: Path, batch_size: int, rounds: int, workdir: Path, steady_rounds: int = 1,
                   progress: Callable[[str], None] = print) -> dict:
     """Startup, throughput of broadcast Keras, naive reload and every other backend, and the steady state of
     the default backend; the headline ``spark_steady_images_per_s`` is the job with its default backend.
@@ -70,7 +70,8 @@ def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet,
     Each run's ``featurize_s`` includes per-job costs that do not grow with the images (planning the read,
     the count stage, committing two Parquet outputs: about 1.5 s here). The default backend also runs on
     ``double_images`` (twice as many) in the same rounds: the extra images over the extra seconds is the
-    job's steady-state rate, free of those costs, to compare with a runtime looping alone.
+    job's steady-state rate, free of those costs, to compare with a runtime looping alone. That pair of
+    runs goes on alone for more rounds, up to ``steady_rounds`` (one run of each is too noisy here).
     """
     built: dict = {}  # each backend's provider, built (converted, checked, broadcast) by its first run only
 
@@ -95,9 +96,13 @@ def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet,
 
     runs = {name: (lambda name=name: timed(name)) for name in variants}
     seconds = interleaved_rounds(runs, rounds, progress)
+    default = "broadcast" if DEFAULT_BACKEND == KERAS else f"backend_{DEFAULT_BACKEND}"
+    if steady_rounds > rounds:
+        pair = {name: runs[name] for name in (default, DOUBLE)}
+        for name, values in interleaved_rounds(pair, steady_rounds - rounds, progress).items():
+            seconds[name] += values
     double_seconds = seconds.pop(DOUBLE)
     rates = {name: median_rate(len(images.paths), values) for name, values in seconds.items()}
-    default = "broadcast" if DEFAULT_BACKEND == KERAS else f"backend_{DEFAULT_BACKEND}"
     steady_s = len(images.paths) / rates[default]
     extra_images = len(double_images.paths) - len(images.paths)
     extra_s = statistics.median(double_seconds) - steady_s

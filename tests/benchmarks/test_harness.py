@@ -17,8 +17,8 @@ from fruits_spark.backends import INVOKE_BATCH
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("bench")
-    return out, main(["--images", "8", "--rounds", "1", "--spark-rounds", "1", "--batch-sizes", "4,8",
-                      "--invoke-batches", "1,4",
+    return out, main(["--images", "8", "--rounds", "1", "--spark-rounds", "1", "--steady-rounds", "2",
+                      "--batch-sizes", "4,8", "--invoke-batches", "1,4",
                       "--tuning-images", "8", "--runtimes", "keras,tflite_xnnpack", "--pca-rows", "",
                       "--pca-k", "4", "--probe-images", "8", "--inventory-files", "20",
                       "--output-dir", str(out)])
@@ -42,6 +42,10 @@ def test_tiny_run_writes_every_required_number(tiny_run):
     steady = written["spark_steady_images_per_s"] or written["spark_images_per_s"]
     assert written["featurize_vs_keras"] == round(steady / written["keras_images_per_s"], 3)
     assert written["spark"]["steady_state"]["double_images"] == 2 * written["spark"]["steady_state"]["images"]
+    # the steady-state pair runs --steady-rounds times, the other providers --spark-rounds times
+    assert len(written["spark"]["steady_state"]["double_round_seconds"]) == 2
+    rounds = written["spark"]["round_seconds"]
+    assert (len(rounds["backend_tflite"]), len(rounds["broadcast"])) == (2, 1)
     assert written["targets"].keys() == TARGETS.keys()  # every target checked, pca_1m_s included
     assert written["pca_1m_s"] is None and written["targets"]["pca_1m_s"]["met"] is None
     assert written["pca_accuracy"]["exact_pca_job"]["explained_variance_ratio_error"] < 1e-6
