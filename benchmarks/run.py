@@ -33,9 +33,10 @@ from benchmarks.pca_scaling import PCA_K
 from benchmarks.reference import load_reference
 from benchmarks.report import check_targets, write_results
 from benchmarks.runtimes import CONVERSION_NOTES, REFERENCE, RUNTIMES
-from benchmarks.spark_featurize import featurize_once, measure_spark, start_session
+from benchmarks.spark_featurize import featurize_once, measure_spark, reusing_factory, start_session
 from benchmarks.timing import stopwatch
 from fruits_spark.backends import DEFAULT_BACKEND, INVOKE_BATCH, KERAS, TFLITE
+from fruits_spark.model import ModelProvider
 
 # the single-process runtime (benchmarks.runtimes) that runs each job backend alone, for the overhead ratio
 SINGLE_PROCESS_RUNTIME = {KERAS: REFERENCE, TFLITE: "tflite_xnnpack"}
@@ -91,11 +92,14 @@ def progress(message: str) -> None:
     print(message, flush=True)
 
 
-def probe_features(spark, count: int, weights: Path, work: Path, batch_size: int) -> str:
-    """The features of ``count`` images from one unmeasured featurize run (default backend): their folder."""
+def probe_features(spark, count: int, weights: Path, work: Path, batch_size: int,
+                   built: dict[str, ModelProvider]) -> str:
+    """The features of ``count`` images from one unmeasured featurize run (default backend, its provider
+    taken from ``built`` when an earlier job of this session built it): their folder."""
     images = prepare_image_set(count, work / "probe_images")
     progress(f"  PCA input: {images.description}, featurized once (not measured)")
-    featurize_once(spark, images, weights, work / "probe", batch_size, backend=DEFAULT_BACKEND)
+    featurize_once(spark, images, weights, work / "probe", batch_size,
+                   reusing_factory(built, DEFAULT_BACKEND), DEFAULT_BACKEND)
     return str(work / "probe" / "features")
 
 
@@ -108,7 +112,7 @@ def main_pca_only(args: argparse.Namespace) -> dict:
         spark, _ = start_session(os.cpu_count() or 1)
         try:
             features_dir = probe_features(spark, args.probe_images, reference.weights_path, work,
-                                          earlier["batch_size"])
+                                          earlier["batch_size"], {})
             progress("[2/3] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
             pca = measure_pca(spark, features_dir, args.pca_rows, args.spark_ml_rows, args.pca_k,
                               work / "pca", progress)
@@ -151,15 +155,17 @@ def main(argv: list[str] | None = None) -> dict:
                                     runtimes, progress)
         progress("[4/6] Spark featurize job: session, cold run, then broadcast vs naive rounds")
         spark, session_s = start_session(cores)
+        providers: dict[str, ModelProvider] = {}  # built by the first job of each backend, then reused
         try:
             spark_results = measure_spark(spark, session_s, images, double_images, reference.weights_path,
                                           batch_size, args.spark_rounds, work / "spark", args.steady_rounds,
-                                          progress=progress)
+                                          providers, progress)
             inventory = measure_inventory(spark, args.inventory_files, work / "inventory", batch_size)
             progress(f"  inventory: {inventory}")
             s3_listing = measure_s3_listing(args.inventory_files, work / "s3_listing")
             progress(f"  plan task's S3 listing: {s3_listing}")
-            features_dir = probe_features(spark, args.probe_images, reference.weights_path, work, batch_size)
+            features_dir = probe_features(spark, args.probe_images, reference.weights_path, work, batch_size,
+                                          providers)
             progress("[5/6] PCA: real features, then scaling on synthetic rows against Spark ML's PCA")
             pca = measure_pca(
                 spark,

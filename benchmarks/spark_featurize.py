@@ -23,7 +23,7 @@ from benchmarks.providers import naive_reload_factory
 from benchmarks.timing import interleaved_rounds, median_rate, stopwatch
 from fruits_spark.backends import BACKENDS, DEFAULT_BACKEND, KERAS, provider_factory
 from fruits_spark.featurize_job import FeaturizeArgs, run_featurize
-from fruits_spark.model import ProviderFactory
+from fruits_spark.model import ModelProvider, ProviderFactory
 from local_emr.paths import REPO_ROOT
 
 DOUBLE = "default_backend_double_images"  # the steady-state companion run
@@ -61,8 +61,19 @@ def featurize_once(spark: SparkSession, images: ImageSet, weights: Path, out: Pa
     return report
 
 
+def reusing_factory(built: dict[str, ModelProvider], backend: str) -> ProviderFactory:
+    """``backend``'s provider factory that builds (converts, checks, broadcasts) its provider once and keeps
+    it in ``built`` for every later job of the same session."""
+    def factory(spark, loaded_weights, tf_threads):
+        if backend not in built:
+            built[backend] = provider_factory(backend)(spark, loaded_weights, tf_threads)
+        return built[backend]
+    return factory
+
+
 def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet, double_images: ImageSet,
                   weights: Path, batch_size: int, rounds: int, workdir: Path, steady_rounds: int = 1,
+                  built: dict[str, ModelProvider] | None = None,
                   progress: Callable[[str], None] = print) -> dict:
     """Startup, throughput of broadcast Keras, naive reload and every other backend, and the steady state of
     the default backend; the headline ``spark_steady_images_per_s`` is the job with its default backend.
@@ -73,21 +84,15 @@ def measure_spark(spark: SparkSession, session_start_s: float, images: ImageSet,
     job's steady-state rate, free of those costs, to compare with a runtime looping alone. That pair of
     runs goes on alone for more rounds, up to ``steady_rounds`` (one run of each is too noisy here).
     """
-    built: dict = {}  # each backend's provider, built (converted, checked, broadcast) by its first run only
-
-    def reused(backend: str) -> ProviderFactory:
-        def factory(spark, loaded_weights, tf_threads):
-            if backend not in built:
-                built[backend] = provider_factory(backend)(spark, loaded_weights, tf_threads)
-            return built[backend]
-        return factory
-
-    first = featurize_once(spark, images, weights, workdir / "first", batch_size, reused(DEFAULT_BACKEND))
+    built = {} if built is None else built  # each backend's provider, built by its first run only
+    first = featurize_once(spark, images, weights, workdir / "first", batch_size,
+                           reusing_factory(built, DEFAULT_BACKEND))
     progress(f"  first (cold) run: model load {first['model_load_s']} s, featurize {first['featurize_s']} s")
-    variants = {"broadcast": (images, reused(KERAS), KERAS),
+    variants = {"broadcast": (images, reusing_factory(built, KERAS), KERAS),
                 "naive": (images, naive_reload_factory(weights), KERAS),
-                **{f"backend_{name}": (images, reused(name), name) for name in BACKENDS if name != KERAS},
-                DOUBLE: (double_images, reused(DEFAULT_BACKEND), DEFAULT_BACKEND)}
+                **{f"backend_{name}": (images, reusing_factory(built, name), name)
+                   for name in BACKENDS if name != KERAS},
+                DOUBLE: (double_images, reusing_factory(built, DEFAULT_BACKEND), DEFAULT_BACKEND)}
 
     def timed(name: str) -> float:
         image_set, factory, backend = variants[name]

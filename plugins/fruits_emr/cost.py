@@ -19,12 +19,13 @@ PRICE_SOURCE = (
 )
 EUR_PER_USD = 0.92  # ECB reference rate rounded up, Nov 2026; a higher rate only makes the guard stricter.
 
-# Images per second per vCPU of the featurize step (decode + MobileNetV2 + Parquet write) by its --backend,
-# measured by `make bench` on the quiet machine on 2026-11-24 (benchmarks/results.json of commit 8f55d2a,
-# `spark.images_per_s_by_provider` on 2 KVM vCPUs, an EC2 vCPU being the same unit): keras 51.03/2 = 25.5
-# and tflite 111.89/2 = 55.9 per vCPU. Taken at ~80 % (EMR nodes also run YARN and HDFS daemons) so that
-# the cost guard over- rather than under-estimates. The 2026-11-30 run (`cost_by_backend.<name>.
-# images_per_vcpu_s` in today's results.json) ran under a load average of 9-19 and is not used here.
+# Images per second per vCPU of the featurize step (decode + MobileNetV2 + Parquet write) by its --backend.
+# Measured by `make bench` (benchmarks/results.json, `cost_by_backend.<name>.images_per_vcpu_s`: the job end
+# to end on 1024 images, 2 vCPUs): 2026-11-24 keras 25.5, tflite 55.9; 2026-11-30 23:25 UTC keras 25.2,
+# tflite 79.1 (one image per TFLite interpreter call). The guard takes less: a vCPU here reports as a whole
+# core ("Thread(s) per core: 1"), while an m5 vCPU is one of the two hardware threads of a core (EC2's
+# CpuOptions/VCpuInfo: ThreadsPerCore defaults to 2, docs.aws.amazon.com/AWSEC2/latest/APIReference/
+# API_VCpuInfo.html), and EMR nodes also run YARN and HDFS daemons; over- rather than under-estimating cost.
 IMAGES_PER_VCPU_S_BY_BACKEND = {"tflite": 45.0, "keras": 20.0}  # the job's default backend first
 DEFAULT_BACKEND = next(iter(IMAGES_PER_VCPU_S_BY_BACKEND))
 DEFAULT_IMAGES_PER_VCPU_S = IMAGES_PER_VCPU_S_BY_BACKEND[DEFAULT_BACKEND]

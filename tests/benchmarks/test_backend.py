@@ -77,7 +77,8 @@ def test_backend_option_parses_and_unknown_names_are_refused(capsys):
     assert "invalid choice: 'tensorrt'" in capsys.readouterr().err
 
 
-def test_backend_option_reaches_the_job(reference, tmp_path):
+def test_backend_option_reaches_the_job(reference, tflite_content, monkeypatch, tmp_path):
+    monkeypatch.setattr(backends, "to_tflite", lambda model: tflite_content)  # converted once per module
     images = prepare_image_set(4, tmp_path / "images", sample_dir=tmp_path / "no-sample")
     spark, _ = start_session(cores=2, driver_memory="1g")
     try:
