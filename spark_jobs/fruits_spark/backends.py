@@ -7,8 +7,9 @@ TFLite flatbuffer, checks it against Keras on reference images (``fruits_spark.c
 the run is refused below a cosine of 0.999; the figure goes into the report) and broadcasts those
 bytes. Each Python worker creates one LiteRT interpreter (``ai-edge-litert``; its default CPU path is
 the XNNPACK delegate) from the broadcast bytes and keeps it for all its batches, with ``tf_threads``
-threads like the Keras path. ``make bench`` measured it at several times Keras' throughput with
-features matching Keras (cosine >= 0.999 on every image); see benchmarks/RESULTS.md. Hence the default
+threads like the Keras path, calling it on ``INVOKE_BATCH`` images at a time. ``make bench`` measured
+it at about twice Keras' throughput with features matching Keras (cosine >= 0.999 on every image); see
+benchmarks/RESULTS.md. Hence the default
 (``DEFAULT_BACKEND``); ``keras`` stays selectable. The package ``ai-edge-litert`` must be installed
 where the job runs (bootstrap/requirements-emr.txt).
 """
