@@ -9,9 +9,8 @@ bytes. Each Python worker creates one LiteRT interpreter (``ai-edge-litert``; it
 the XNNPACK delegate) from the broadcast bytes and keeps it for all its batches, with ``tf_threads``
 threads like the Keras path, calling it on ``INVOKE_BATCH`` images at a time. ``make bench`` measured
 it at about twice Keras' throughput with features matching Keras (cosine >= 0.999 on every image); see
-benchmarks/RESULTS.md. Hence the default
-(``DEFAULT_BACKEND``); ``keras`` stays selectable. The package ``ai-edge-litert`` must be installed
-where the job runs (bootstrap/requirements-emr.txt).
+benchmarks/RESULTS.md. Hence the default (``DEFAULT_BACKEND``); ``keras`` stays selectable. The
+package ``ai-edge-litert`` must be installed where the job runs (bootstrap/requirements-emr.txt).
 """
 from __future__ import annotations
 
@@ -42,7 +41,7 @@ KERAS = "keras"
 TFLITE = "tflite"
 DEFAULT_BACKEND = TFLITE
 # Images per interpreter call. XNNPACK runs MobileNetV2 fastest on 1-2 images per call (the activations
-# stay in the CPU caches); a whole Arrow batch of 64 per call was ~20 % slower here. Measured side by side
+# stay in the CPU caches); a whole Arrow batch of 64 per call was ~15 % slower here. Measured side by side
 # by `make bench` ("tflite_invoke_batch" in benchmarks/RESULTS.md).
 INVOKE_BATCH = 1
 
