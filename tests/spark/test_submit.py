@@ -1,8 +1,10 @@
-"""Both jobs as the cluster runs them: real ``spark-submit`` processes, fruits_spark only from the
---py-files zip.
+"""Both jobs as the cluster runs them: real ``spark-submit`` processes under the Spark of the configured EMR
+release (``.venv-emr``, built by ``make emr-spark-env`` from requirements/emr-spark.txt), fruits_spark
+only from the --py-files zip.
 
-They run under the project's PySpark and, marked ``emr_spark``, under the Spark of the configured EMR
-release (``.venv-emr``, built by ``make emr-spark-env`` from requirements/emr-spark.txt).
+The project's own PySpark runs the same ``spark-submit`` path in every end-to-end test (the emulator's
+step runner, tests/e2e) and the same odd inputs in-process (tests/spark/test_featurize.py), so it is not
+run a third time here.
 """
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -29,12 +30,6 @@ def emr_python() -> Path:
     if not interpreter.exists():
         pytest.skip(f"no {EMR_SPARK_VENV}: run `make emr-spark-env` (make test does)")
     return interpreter
-
-
-@pytest.fixture(params=["project", pytest.param("emr", marks=pytest.mark.emr_spark)])
-def python(request) -> Path:
-    """The interpreter whose spark-submit runs the jobs (and whose Python runs the workers)."""
-    return Path(sys.executable) if request.param == "project" else emr_python()
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +66,9 @@ def test_the_emr_runtime_is_the_spark_of_the_emr_release():
     assert version == EMR_SPARK_VERSIONS[EMR_RELEASE_LABEL]
 
 
-def test_featurize_then_pca_with_spark_submit(python, staged, weights_file, tmp_path):
+@pytest.mark.emr_spark
+def test_featurize_then_pca_with_spark_submit(staged, weights_file, tmp_path):
+    python = emr_python()  # its spark-submit runs the jobs, its Python the workers
     for label, seed in (("fig", 1), ("plum", 2)):
         for n in range(3):
             (tmp_path / "in" / label).mkdir(parents=True, exist_ok=True)
