@@ -5,8 +5,8 @@
 
 Steps, each printing progress: image set -> reference Keras model -> Keras batch-size tuning ->
 images per TFLite interpreter call -> single-process runtimes compared (interleaved rounds) -> Spark
-featurize job (cold run, then rounds of
-broadcast Keras, naive reload and the job's other backends) -> PCA (``benchmarks.pca_bench``: accuracy and
+featurize job (cold run, then rounds of broadcast Keras, naive reload and the job's other backends, then
+more rounds of the default backend's steady-state pair) -> PCA (``benchmarks.pca_bench``: accuracy and
 storage on the real features, scaling on synthetic rows against Spark ML's PCA, refit cost) -> cost per
 million images -> results files. Scratch files live in a temporary folder, removed at the end.
 The PCA part (accuracy, k-NN probe accuracy of the labels, storage) runs on the features of

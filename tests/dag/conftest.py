@@ -14,7 +14,6 @@ import pytest
 
 from tests.dag.dag_test_env import BUCKET, DAG_FILE, REGION, aws_connection
 
-# The throwaway Airflow home and database: tests/conftest.py sets them before anything imports Airflow.
 os.environ.setdefault("FRUITS_EMR_POKE_INTERVAL", "1")
 for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
     os.environ.setdefault(name, "testing")
